@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export WORKBOOK_DB_URL ?= workbook.db
+# Keep Jupyter, IPython and matplotlib state inside the work tree (CI writes nowhere else).
+export JUPYTER_CONFIG_DIR  := $(CURDIR)/.jupyter/config
+export JUPYTER_DATA_DIR    := $(CURDIR)/.jupyter/data
+export JUPYTER_RUNTIME_DIR := $(CURDIR)/.jupyter/runtime
+export IPYTHONDIR          := $(CURDIR)/.jupyter/ipython
+export MPLCONFIGDIR        := $(CURDIR)/.jupyter/matplotlib
+export MPLBACKEND          := Agg
+
+.PHONY: demo test install system-deps benchmarks clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,parquet]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's chromium for the browser tests (never `playwright install`).
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+demo: $(STAMP)
+	$(BIN)/workbook init
+	$(BIN)/workbook cohort import cohorts/example
+	$(BIN)/workbook sample example
+	@echo
+	@echo "Next: '$(BIN)/workbook entries example' lists the entries; '$(BIN)/jupyter lab notebooks/' opens the notebooks."
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest tests
+
+benchmarks: $(STAMP)
+	$(BIN)/python benchmarks/store.py
+
+clean:
+	rm -rf $(VENV) .jupyter workbook.db workbook.db-wal workbook.db-shm reports

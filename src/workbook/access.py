@@ -1,0 +1,164 @@
+"""Who may see what: the one module that makes access decisions. Every surface calls it.
+
+Rules (an entry's ``visibility``):
+- ``private``: its author only. Nobody else, not a coach, not a facilitator.
+- ``coach``: its author and the author's coaches in that cohort (roster coach or a pairing in force).
+- ``cohort``: every member of the cohort (participants, coaches, facilitators).
+Released coach comments are shown to the entry's author; unreleased ones only to their writer.
+Facilitators see aggregates of everything but free text only where shared with the cohort.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .errors import AccessDenied, FieldProblem, ValidationError
+from .store.core import utcnow
+from .store.models import ROLES, AccessGrant, Comment, Entry
+
+if TYPE_CHECKING:
+    from .store import Store
+
+#: The query-string parameter carrying a personal link's secret. Not ``token``: Voila's own
+#: ``--token`` login would intercept it and redirect to /login.
+LINK_PARAMETER = "key"
+TOKEN_BYTES = 24
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Somebody looking at the kit: a person with a role in a cohort."""
+
+    person_id: str
+    cohort_id: str
+    role: str
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token (SHA-256 hex). Tokens are long random strings, so no salt is needed."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(store: "Store", cohort_id: str, person_id: str, role: str | None = None,
+                expires_in: dt.timedelta | None = None) -> str:
+    """Create a fresh random token for a member; earlier tokens of theirs stop working.
+
+    The token itself is returned once and never stored; only its hash is.
+    """
+    member = store.get_membership(cohort_id, person_id)
+    role = role or member.role
+    if role not in ROLES:
+        raise ValidationError("unknown role", [FieldProblem("role", f"use one of {', '.join(ROLES)}")])
+    if role != member.role and not (member.role == "facilitator"):
+        raise AccessDenied(f"{person_id!r} is a {member.role} in {cohort_id!r}; a {role} link would grant more "
+                           "than the roster says. Change the roster first")
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    expires = utcnow() + expires_in if expires_in is not None else None
+    store.save_token(hash_token(token), person_id, cohort_id, role, expires)
+    return token
+
+
+def revoke(store: "Store", cohort_id: str, person_id: str) -> int:
+    """Revoke a member's links; returns how many were live."""
+    store.get_membership(cohort_id, person_id)
+    return store.revoke_tokens(cohort_id, person_id)
+
+
+def authenticate(store: "Store", token: str | None, *, require_role: Iterable[str] | None = None) -> Viewer:
+    """The viewer a link's token stands for, or :class:`AccessDenied` with a friendly message.
+
+    A missing, wrong, expired or revoked token all get the same message: it must not tell an
+    attacker which of them it was.
+    """
+    message = ("This link is not valid (it may have expired or been replaced). "
+               "Ask your facilitator for a new personal link.")
+    if not token or len(token) > 200:
+        raise AccessDenied(message)
+    grant: AccessGrant | None = store.lookup_token(hash_token(token), utcnow())
+    if grant is None:
+        raise AccessDenied(message)
+    viewer = Viewer(grant.person_id, grant.cohort_id, grant.role)
+    if require_role is not None and viewer.role not in set(require_role):
+        raise AccessDenied("This page is not available with your link.")
+    return viewer
+
+
+def viewer_from_header(store: "Store", cohort_id: str, person_id: str) -> Viewer:
+    """A viewer named by a trusted authenticating proxy (e.g. JupyterHub's user header)."""
+    m = store.get_membership(cohort_id, person_id)
+    return Viewer(person_id, cohort_id, m.role)
+
+
+def can_read(store: "Store", viewer: Viewer, entry: Entry, *, coaches: set[str] | None = None) -> bool:
+    """Whether ``viewer`` may read ``entry``."""
+    if entry.cohort_id != viewer.cohort_id:
+        return False
+    if entry.author_id == viewer.person_id:
+        return True
+    if entry.visibility == "cohort":
+        return True
+    if entry.visibility == "coach":
+        if coaches is None:
+            coaches = store.coaches_of(entry.cohort_id, entry.author_id)
+        return viewer.person_id in coaches
+    return False
+
+
+def readable_entries(store: "Store", viewer: Viewer, *, author_id: str | None = None,
+                     **filters: object) -> list[Entry]:
+    """The entries ``viewer`` may read (optionally of one author), newest first."""
+    if author_id == viewer.person_id:
+        return store.find_entries(viewer.cohort_id, author_id=author_id, **filters)  # type: ignore[arg-type]
+    if author_id is not None:
+        coaches = store.coaches_of(viewer.cohort_id, author_id)
+        vis = ["cohort", "coach"] if viewer.person_id in coaches else ["cohort"]
+        return store.find_entries(viewer.cohort_id, author_id=author_id, visibility=vis, **filters)  # type: ignore[arg-type]
+    mentees = set(store.mentees_of(viewer.cohort_id, viewer.person_id))
+    rows = store.find_entries(viewer.cohort_id, **filters)  # type: ignore[arg-type]
+    return [e for e in rows if e.author_id == viewer.person_id or e.visibility == "cohort"
+            or (e.visibility == "coach" and e.author_id in mentees)]
+
+
+def journal(store: "Store", viewer: Viewer, **filters: object) -> list[Entry]:
+    """The viewer's own entries, newest first."""
+    return store.find_entries(viewer.cohort_id, author_id=viewer.person_id, **filters)  # type: ignore[arg-type]
+
+
+def mentee_entries(store: "Store", viewer: Viewer, mentee_id: str, **filters: object) -> list[Entry]:
+    """A mentee's entries shared with this coach (never private ones)."""
+    if viewer.person_id not in store.coaches_of(viewer.cohort_id, mentee_id):
+        raise AccessDenied(f"you are not {mentee_id!r}'s coach in this cohort")
+    return store.find_entries(viewer.cohort_id, author_id=mentee_id, visibility=["coach", "cohort"],
+                              **filters)  # type: ignore[arg-type]
+
+
+def visible_comments(store: "Store", viewer: Viewer, entries: Iterable[Entry]) -> list[Comment]:
+    """Comments on these entries that ``viewer`` may read.
+
+    The author sees released comments; a comment's writer sees their own, released or not.
+    """
+    listed = [e for e in entries if can_read(store, viewer, e)]
+    own_ids = {e.id for e in listed if e.author_id == viewer.person_id}
+    out = []
+    for c in store.find_comments([e.id for e in listed]):
+        if c.author_id == viewer.person_id or (c.entry_id in own_ids and c.released):
+            out.append(c)
+    return out
+
+
+def comment_on(store: "Store", viewer: Viewer, entry_id: int, body: str, *, release: bool = False) -> Comment:
+    """A coach comments on an entry they may read (not on their own)."""
+    entry = store.get_entry(entry_id)
+    if not can_read(store, viewer, entry) or entry.author_id == viewer.person_id:
+        raise AccessDenied("you can comment only on entries your mentees shared with you")
+    return store.add_comment(entry_id, viewer.person_id, body, release=release)
+
+
+def require_role(viewer: Viewer, *roles: str) -> None:
+    """Raise :class:`AccessDenied` unless the viewer has one of ``roles``."""
+    if viewer.role not in roles:
+        raise AccessDenied("This page is not available with your link.")

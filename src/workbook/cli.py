@@ -1,0 +1,228 @@
+"""The ``workbook`` command: parses arguments, calls one API function, prints the outcome.
+
+Heavy imports (pandas, nbformat, papermill) happen inside the commands that need them, so
+``workbook --help`` and quick commands start fast.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .errors import WorkbookError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def clean_errors(fn: F) -> F:
+    """Turn a :class:`WorkbookError` into one clear message and a non-zero exit, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except WorkbookError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except Exception as exc:  # a bug of ours: still one clear message, the traceback on request
+            if os.environ.get("WORKBOOK_DEBUG"):
+                raise
+            click.echo(f"Internal error ({type(exc).__name__}: {exc}). This is a bug in workbook; "
+                       "run again with WORKBOOK_DEBUG=1 for the traceback and report it.", err=True)
+            sys.exit(70)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_store(ctx: click.Context, create: bool = True) -> Any:
+    from .store import Store
+
+    return Store(ctx.obj.get("db"), create=create)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", envvar="WORKBOOK_DB_URL", default=None, metavar="URL",
+              help="Database: a file path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DB "
+                   "(default: $WORKBOOK_DB_URL or ./workbook.db).")
+@click.version_option(package_name="workbook")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """workbook: reflection exercises, check-ins and retros for cohorts, with reports."""
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+
+
+@main.command()
+@click.pass_context
+@clean_errors
+def init(ctx: click.Context) -> None:
+    """Create the database (or bring it up to date)."""
+    from .store import Store
+
+    store = Store(ctx.obj.get("db"), check_version=False)
+    store.upgrade()
+    click.echo(f"Database ready at {store._safe_url()} (schema {store.current_revision()}).")
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.pass_context
+@clean_errors
+def db_upgrade(ctx: click.Context) -> None:
+    """Upgrade the schema to this version of workbook, keeping all data."""
+    from .store import Store
+
+    store = Store(ctx.obj.get("db"), check_version=False)
+    before = store.current_revision()
+    store.upgrade()
+    after = store.current_revision()
+    click.echo(f"Schema {before or '(empty)'} -> {after}." if before != after else f"Schema already at {after}.")
+
+
+@main.group()
+def cohort() -> None:
+    """Cohorts: import from a folder, list."""
+
+
+@cohort.command("import")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.pass_context
+@clean_errors
+def cohort_import(ctx: click.Context, directory: Path) -> None:
+    """Import or update a cohort from DIRECTORY (cohort.toml + roster.csv [+ exercises/])."""
+    from .roster import import_cohort
+
+    result = import_cohort(open_store(ctx), directory)
+    c = result.cohort
+    click.echo(f"Cohort {c.id!r} ({c.name}): {result.created} added, {result.updated} updated, "
+               f"{result.deactivated} no longer in the roster"
+               + (f"; custom exercises: {', '.join(result.custom_exercises)}" if result.custom_exercises else "")
+               + ".")
+
+
+@cohort.command("list")
+@click.pass_context
+@clean_errors
+def cohort_list(ctx: click.Context) -> None:
+    """List cohorts."""
+    store = open_store(ctx)
+    rows = store.find_cohorts()
+    if not rows:
+        click.echo("No cohorts yet: run `workbook cohort import cohorts/example`.")
+    for c in rows:
+        n = len(store.find_members(c.id))
+        click.echo(f"{c.id:<20} {c.name} ({n} people, {c.timezone}, min group {c.min_group_size})")
+
+
+@main.command()
+@click.argument("cohort_id")
+@click.option("--role", type=click.Choice(["participant", "coach", "facilitator"]), default=None)
+@click.pass_context
+@clean_errors
+def people(ctx: click.Context, cohort_id: str, role: str | None) -> None:
+    """List the people of a cohort."""
+    store = open_store(ctx)
+    store.get_cohort(cohort_id)
+    for m in store.find_members(cohort_id, role):
+        coach = f" coach={m.coach_id}" if m.coach_id else ""
+        click.echo(f"{m.person_id:<12} {m.role:<12} {m.name} <{m.email}>{coach}")
+
+
+@main.group()
+def exercises() -> None:
+    """The exercise template catalogue."""
+
+
+@exercises.command("list")
+@click.option("--cohort", "cohort_id", default=None, help="Include this cohort's custom exercises.")
+@click.pass_context
+@clean_errors
+def exercises_list(ctx: click.Context, cohort_id: str | None) -> None:
+    """List exercise templates."""
+    if cohort_id:
+        cat = open_store(ctx).catalogue(cohort_id)
+    else:
+        from .exercises import load_catalogue
+
+        cat = load_catalogue()
+    for ex in cat.list():
+        click.echo(f"{ex.id:<24} {ex.kind:<11} {ex.title}")
+
+
+@exercises.command("show")
+@click.argument("exercise_id")
+@click.pass_context
+@clean_errors
+def exercises_show(ctx: click.Context, exercise_id: str) -> None:
+    """Show one template's prompts."""
+    from .exercises import load_catalogue
+
+    ex = load_catalogue().get(exercise_id)
+    click.echo(f"{ex.title} [{ex.kind}]\n{ex.framework}. Source: {ex.source}\n\n{ex.description}\n")
+    for i, p in enumerate(ex.prompts, 1):
+        extra = ""
+        if p.type == "scale":
+            extra = f" ({p.min or 1}-{p.max or 5})"
+        elif p.type == "choice":
+            extra = f" ({' / '.join(p.options)})"
+        req = " *required" if p.required else ""
+        click.echo(f"{i:>2}. [{p.id}] {p.text} <{p.type}{extra}>{req}")
+
+
+@main.command()
+@click.argument("cohort_id")
+@click.option("--person", default=None, help="Only this person's entries.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.pass_context
+@clean_errors
+def entries(ctx: click.Context, cohort_id: str, person: str | None, fmt: str) -> None:
+    """List entries of a cohort (facilitator view of the store)."""
+    store = open_store(ctx)
+    frame = store.entries_frame(cohort_id, author_id=person)
+    if fmt == "json":
+        recs = frame.assign(created_at=frame["created_at"].astype(str), updated_at=frame["updated_at"].astype(str),
+                            week=frame["week"].astype(str)).to_dict("records")
+        click.echo(json.dumps(recs, ensure_ascii=False, indent=1, default=str))
+    elif fmt == "csv":
+        out = frame.assign(answers=frame["answers"].map(lambda a: json.dumps(a, ensure_ascii=False)))
+        click.echo(out.to_csv(index=False), nl=False)
+    else:
+        if frame.empty:
+            click.echo("No entries.")
+            return
+        view = frame[["entry_id", "created_at", "author_id", "exercise_id", "visibility", "mood"]].copy()
+        view["created_at"] = view["created_at"].dt.strftime("%Y-%m-%d %H:%M")
+        click.echo(view.to_string(index=False))
+
+
+@main.command()
+@click.argument("cohort_id")
+@click.option("--seed", default=7, show_default=True, help="Same seed, same data.")
+@click.option("--weeks", default=8, show_default=True, help="How many weeks of activity.")
+@click.pass_context
+@clean_errors
+def sample(ctx: click.Context, cohort_id: str, seed: int, weeks: int) -> None:
+    """Fill a cohort with realistic sample activity (for demos and trying things out)."""
+    from .sample import generate_sample
+
+    store = open_store(ctx)
+    if store.count_entries(cohort_id):
+        click.echo(f"Cohort {cohort_id!r} already has entries; sample data not added again.")
+        return
+    s = generate_sample(store, cohort_id, seed=seed, weeks=weeks)
+    click.echo(f"Sample data for {cohort_id!r}: {s.entries} entries in {s.sessions} sessions, {s.goals} goals, "
+               f"{s.comments} coach comments, {s.votes} retro votes, {s.action_items} action items, {s.kudos} kudos.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

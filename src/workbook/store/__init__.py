@@ -1,0 +1,29 @@
+"""The store: every read and write of workbook data goes through :class:`Store`.
+
+SQLite (a file, the default) and PostgreSQL (``postgresql+psycopg://``) share one code path.
+"""
+from __future__ import annotations
+
+from .core import head_revision, utcnow
+from .entries import EntryDraft, exercise_digest
+from .models import (ROLES, VISIBILITIES, AccessGrant, Cohort, Comment, Entry, Goal, Membership, Pairing,
+                     Person, Revision, Session)
+from .retro import RetroMixin
+
+
+class Store(RetroMixin):
+    """Open a workbook database: ``Store()`` uses ``WORKBOOK_DB_URL`` or ``./workbook.db``.
+
+    A fresh (empty) database gets the current schema; an older one asks for
+    ``workbook db upgrade``; a newer one is refused with a clear message.
+    """
+
+
+def open_store(db_url: str | None = None, *, create: bool = True) -> Store:
+    """Open the store at ``db_url`` (default from settings)."""
+    return Store(db_url, create=create)
+
+
+__all__ = ["Store", "open_store", "head_revision", "utcnow", "EntryDraft", "exercise_digest", "ROLES",
+           "VISIBILITIES", "AccessGrant", "Cohort", "Comment", "Entry", "Goal", "Membership", "Pairing", "Person",
+           "Revision", "Session"]

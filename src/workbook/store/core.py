@@ -1,0 +1,201 @@
+"""Connections, transactions, schema versions: the one place that talks to the database driver."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from ..config import Settings, get_settings
+from ..errors import SchemaVersionError, StoreError, WorkbookError
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def utcnow() -> dt.datetime:
+    """Now, as an aware UTC datetime (the only kind the store accepts)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _alembic_config(connection: sa.Connection) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _script_directory() -> Any:
+    from alembic.script import ScriptDirectory
+
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(cfg)
+
+
+def head_revision() -> str:
+    """The newest schema revision this code knows."""
+    head = _script_directory().get_current_head()
+    assert head is not None
+    return str(head)
+
+
+def _make_engine(settings: Settings) -> sa.Engine:
+    url = sa.make_url(settings.db_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": settings.busy_timeout_ms / 1000})
+        busy = int(settings.busy_timeout_ms)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+            # We emit BEGIN ourselves (below), so writers can take the lock up front.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={busy}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: sa.Connection) -> None:
+            # A deferred transaction that later writes can fail at once with "database is
+            # locked" (busy_timeout does not apply to a read->write upgrade in WAL mode);
+            # BEGIN IMMEDIATE waits for the write lock instead.
+            mode = conn.get_execution_options().get("workbook_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class StoreBase:
+    """Owns the engine and hands out transactions. Domain verbs live in mixins."""
+
+    def __init__(self, db_url: str | None = None, *, settings: Settings | None = None,
+                 create: bool = True, check_version: bool = True) -> None:
+        self.settings = settings or get_settings(db_url)
+        self.url = self.settings.db_url
+        try:
+            self.engine = _make_engine(self.settings)
+        except Exception as exc:  # bad URL, missing driver
+            raise StoreError(f"cannot open database {self._safe_url()}: {exc}") from None
+        if check_version:
+            self._check_version(create=create)
+
+    def _safe_url(self) -> str:
+        return sa.make_url(self.url).render_as_string(hide_password=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    def __enter__(self) -> "StoreBase":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transactions ---------------------------------------------------------------------
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        """A read transaction; driver errors become :class:`StoreError`."""
+        with self._translate():
+            with self.engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """A write transaction: all or nothing; on SQLite it holds the write lock from the start."""
+        with self._translate():
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(workbook_begin="IMMEDIATE")
+                with conn.begin():
+                    yield conn
+
+    @contextlib.contextmanager
+    def _translate(self) -> Iterator[None]:
+        try:
+            yield
+        except WorkbookError:
+            raise
+        except sa.exc.IntegrityError as exc:
+            raise StoreError(f"the database refused the change ({_short(exc)}); nothing was saved") from None
+        except sa.exc.OperationalError as exc:
+            raise StoreError(
+                f"database {self._safe_url()} is unavailable or busy ({_short(exc)}); nothing was saved, "
+                "try again in a moment"
+            ) from None
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"database error ({_short(exc)}); nothing was saved") from None
+
+    # --- schema versions ------------------------------------------------------------------
+    def current_revision(self) -> str | None:
+        """The schema revision recorded in the database, or None for an empty database."""
+        with self.read() as conn:
+            if not sa.inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Bring the schema up to ``revision`` (default: the newest), keeping all data."""
+        from alembic import command
+
+        current = self.current_revision()
+        if current is not None and current not in _known_revisions():
+            raise SchemaVersionError(self._newer_message(current))
+        with self._translate():
+            with self.engine.begin() as conn:
+                command.upgrade(_alembic_config(conn), revision)
+
+    def _newer_message(self, current: str) -> str:
+        return (f"database {self._safe_url()} has schema revision {current!r}, written by a newer "
+                "workbook than this one; upgrade workbook (pip install -U workbook) to open it")
+
+    def _check_version(self, *, create: bool) -> None:
+        current = self.current_revision()
+        head = head_revision()
+        if current == head:
+            return
+        if current is None:
+            with self.read() as conn:
+                has_tables = bool(sa.inspect(conn).get_table_names())
+            if has_tables:
+                raise SchemaVersionError(
+                    f"database {self._safe_url()} holds tables but no workbook schema revision; "
+                    "point WORKBOOK_DB_URL at a workbook database or an empty one"
+                )
+            if create:
+                self.upgrade()
+                return
+            raise SchemaVersionError(f"database {self._safe_url()} is empty; run `workbook init` first")
+        if current not in _known_revisions():
+            raise SchemaVersionError(self._newer_message(current))
+        raise SchemaVersionError(
+            f"database {self._safe_url()} is at schema revision {current!r}, older than this workbook "
+            f"({head!r}); run `workbook db upgrade` (your data is kept)"
+        )
+
+
+def _known_revisions() -> set[str]:
+    return {s.revision for s in _script_directory().walk_revisions()}
+
+
+def _short(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

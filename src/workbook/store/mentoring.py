@@ -1,0 +1,246 @@
+"""Comments, goals and their progress, pairings, kudos and milestones."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import AccessDenied, FieldProblem, NotFoundError, ValidationError
+from .core import utcnow
+from .entries import EntriesMixin
+from .models import Comment, Goal, Pairing
+from .schema import comments, goal_progress, goals, kudos, milestones, pairings
+
+PAIRING_STATUSES = ("proposed", "active", "fixed")
+
+
+def _comment(r: Any) -> Comment:
+    return Comment(r.id, r.entry_id, r.author_id, r.body, r.created_at, r.released_at)
+
+
+def _goal(r: Any) -> Goal:
+    return Goal(r.id, r.cohort_id, r.person_id, r.title, r.target_date, r.progress, r.status,
+                r.created_at, r.updated_at)
+
+
+def _pairing(r: Any) -> Pairing:
+    return Pairing(r.id, r.cohort_id, r.coach_id, r.mentee_id, r.status, r.score, tuple(r.reasons or ()),
+                   r.created_at)
+
+
+def _check_text(field: str, text: str, limit: int) -> str:
+    if not text or not text.strip():
+        raise ValidationError(f"{field} is empty", [FieldProblem(field, "write something first")])
+    if len(text) > limit:
+        raise ValidationError(f"{field} is too long", [FieldProblem(
+            field, f"is {len(text):,} characters long; the limit is {limit:,}: shorten it")])
+    return text
+
+
+class MentoringMixin(EntriesMixin):
+    """Verbs for coaching: comments, goals, pairings, kudos, milestones."""
+
+    # --- comments -------------------------------------------------------------------------
+    def add_comment(self, entry_id: int, author_id: str, body: str, *, release: bool = False,
+                    at: dt.datetime | None = None) -> Comment:
+        """Store a coach's comment; the mentee sees it only once released."""
+        _check_text("comment", body, self.settings.max_text_length)
+        self.get_entry(entry_id)
+        now = at or utcnow()
+        with self.write() as conn:
+            cid = conn.execute(comments.insert().values(entry_id=entry_id, author_id=author_id, body=body,
+                                                        created_at=now, released_at=now if release else None)
+                               ).inserted_primary_key[0]
+        return self.get_comment(int(cid))
+
+    def get_comment(self, comment_id: int) -> Comment:
+        """A comment by id."""
+        with self.read() as conn:
+            row = conn.execute(sa.select(comments).where(comments.c.id == comment_id)).first()
+        if row is None:
+            raise NotFoundError("comment", comment_id)
+        return _comment(row)
+
+    def release_comment(self, comment_id: int, by: str, at: dt.datetime | None = None) -> Comment:
+        """Make a comment visible to the entry's author. Only the comment's author may release it."""
+        c = self.get_comment(comment_id)
+        if c.author_id != by:
+            raise AccessDenied("only the coach who wrote a comment can release it")
+        with self.write() as conn:
+            conn.execute(comments.update().where(comments.c.id == comment_id).values(released_at=at or utcnow()))
+        return self.get_comment(comment_id)
+
+    def find_comments(self, entry_ids: Iterable[int], *, released_only: bool = False) -> list[Comment]:
+        """Comments on these entries, oldest first."""
+        ids = list(entry_ids)
+        if not ids:
+            return []
+        q = sa.select(comments).where(comments.c.entry_id.in_(ids)).order_by(comments.c.created_at, comments.c.id)
+        if released_only:
+            q = q.where(comments.c.released_at.is_not(None))
+        with self.read() as conn:
+            return [_comment(r) for r in conn.execute(q)]
+
+    # --- goals ----------------------------------------------------------------------------
+    def add_goal(self, cohort_id: str, person_id: str, title: str, *, target_date: dt.date | None = None,
+                 at: dt.datetime | None = None) -> Goal:
+        """A goal a person sets for the programme."""
+        _check_text("goal", title, 300)
+        self.get_membership(cohort_id, person_id)
+        now = at or utcnow()
+        with self.write() as conn:
+            gid = conn.execute(goals.insert().values(cohort_id=cohort_id, person_id=person_id, title=title,
+                                                     target_date=target_date, progress=0, status="open",
+                                                     created_at=now, updated_at=now)).inserted_primary_key[0]
+        return self.get_goal(int(gid))
+
+    def get_goal(self, goal_id: int) -> Goal:
+        """A goal by id."""
+        with self.read() as conn:
+            row = conn.execute(sa.select(goals).where(goals.c.id == goal_id)).first()
+        if row is None:
+            raise NotFoundError("goal", goal_id)
+        return _goal(row)
+
+    def find_goals(self, cohort_id: str, person_id: str | None = None) -> list[Goal]:
+        """Goals in a cohort (of one person), oldest first."""
+        q = sa.select(goals).where(goals.c.cohort_id == cohort_id).order_by(goals.c.created_at, goals.c.id)
+        if person_id:
+            q = q.where(goals.c.person_id == person_id)
+        with self.read() as conn:
+            return [_goal(r) for r in conn.execute(q)]
+
+    def record_goal_progress(self, goal_id: int, person_id: str, progress: int, note: str = "", *,
+                             entry_id: int | None = None, at: dt.datetime | None = None) -> Goal:
+        """Record progress (0-100 %) on one's own goal; 100 marks it done."""
+        goal = self.get_goal(goal_id)
+        if goal.person_id != person_id:
+            raise AccessDenied("only the goal's owner can record progress on it")
+        if isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100:
+            raise ValidationError("progress is out of range", [FieldProblem("progress", "give a whole number from 0 to 100")])
+        now = at or utcnow()
+        with self.write() as conn:
+            conn.execute(goal_progress.insert().values(goal_id=goal_id, entry_id=entry_id, progress=progress,
+                                                       note=note, created_at=now))
+            conn.execute(goals.update().where(goals.c.id == goal_id).values(
+                progress=progress, status="done" if progress >= 100 else "open", updated_at=now))
+        return self.get_goal(goal_id)
+
+    def goal_history(self, goal_ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Progress records of these goals, oldest first (goal_id, progress, note, created_at)."""
+        if not goal_ids:
+            return []
+        with self.read() as conn:
+            rows = conn.execute(sa.select(goal_progress).where(goal_progress.c.goal_id.in_(list(goal_ids)))
+                                .order_by(goal_progress.c.created_at, goal_progress.c.id)).all()
+        return [dict(goal_id=r.goal_id, progress=r.progress, note=r.note, entry_id=r.entry_id,
+                     created_at=r.created_at) for r in rows]
+
+    # --- pairings -------------------------------------------------------------------------
+    def find_pairings(self, cohort_id: str, *, coach_id: str | None = None, mentee_id: str | None = None,
+                      statuses: Iterable[str] = ("active", "fixed")) -> list[Pairing]:
+        """Pairings in a cohort; by default the ones in force (active and fixed)."""
+        q = (sa.select(pairings).where(pairings.c.cohort_id == cohort_id)
+             .where(pairings.c.status.in_(list(statuses))).order_by(pairings.c.coach_id, pairings.c.mentee_id))
+        if coach_id:
+            q = q.where(pairings.c.coach_id == coach_id)
+        if mentee_id:
+            q = q.where(pairings.c.mentee_id == mentee_id)
+        with self.read() as conn:
+            return [_pairing(r) for r in conn.execute(q)]
+
+    def replace_pairings(self, cohort_id: str, new: Sequence[tuple[str, str, float | None, Sequence[str]]], *,
+                         status: str = "active", keep_fixed: bool = True) -> list[Pairing]:
+        """Replace the cohort's pairings of ``status`` with ``new`` (coach, mentee, score, reasons).
+
+        Fixed pairings stay unless ``keep_fixed`` is false. All or nothing.
+        """
+        if status not in PAIRING_STATUSES:
+            raise ValidationError("unknown pairing status", [FieldProblem("status", f"use one of {PAIRING_STATUSES}")])
+        members = {m.person_id for m in self.find_members(cohort_id)}
+        unknown = sorted({p for c, m, *_ in new for p in (c, m) if p not in members})
+        if unknown:
+            raise NotFoundError("member", ", ".join(unknown), f"run `workbook people {cohort_id}`")
+        now = utcnow()
+        with self.write() as conn:
+            drop = [s for s in PAIRING_STATUSES if s != "fixed" or not keep_fixed]
+            fixed = {(r.coach_id, r.mentee_id) for r in conn.execute(
+                sa.select(pairings.c.coach_id, pairings.c.mentee_id).where(
+                    (pairings.c.cohort_id == cohort_id) & (pairings.c.status == "fixed")))} if keep_fixed else set()
+            conn.execute(pairings.delete().where((pairings.c.cohort_id == cohort_id) & pairings.c.status.in_(drop)))
+            rows = [dict(cohort_id=cohort_id, coach_id=c, mentee_id=m, status=status, score=s, reasons=list(r),
+                         created_at=now) for c, m, s, r in new if (c, m) not in fixed]
+            if rows:
+                conn.execute(pairings.insert(), rows)
+        return self.find_pairings(cohort_id, statuses=PAIRING_STATUSES)
+
+    def set_pairing_status(self, cohort_id: str, coach_id: str, mentee_id: str, status: str) -> Pairing:
+        """Fix, activate or re-propose one pairing."""
+        if status not in PAIRING_STATUSES:
+            raise ValidationError("unknown pairing status", [FieldProblem("status", f"use one of {PAIRING_STATUSES}")])
+        with self.write() as conn:
+            done = conn.execute(pairings.update().where(
+                (pairings.c.cohort_id == cohort_id) & (pairings.c.coach_id == coach_id)
+                & (pairings.c.mentee_id == mentee_id)).values(status=status))
+            if done.rowcount == 0:
+                raise NotFoundError("pairing", f"{coach_id}:{mentee_id}", "propose it first with `workbook match`")
+        return self.find_pairings(cohort_id, coach_id=coach_id, mentee_id=mentee_id, statuses=PAIRING_STATUSES)[0]
+
+    def coaches_of(self, cohort_id: str, mentee_id: str) -> set[str]:
+        """Everyone who coaches this mentee: the roster's coach plus pairings in force."""
+        coaches = {p.coach_id for p in self.find_pairings(cohort_id, mentee_id=mentee_id)}
+        try:
+            m = self.get_membership(cohort_id, mentee_id)
+        except NotFoundError:
+            return coaches
+        if m.coach_id:
+            coaches.add(m.coach_id)
+        return coaches
+
+    def mentees_of(self, cohort_id: str, coach_id: str) -> list[str]:
+        """Everyone this coach coaches in the cohort (roster coach column plus pairings), sorted."""
+        ids = {p.mentee_id for p in self.find_pairings(cohort_id, coach_id=coach_id)}
+        ids |= {m.person_id for m in self.find_members(cohort_id) if m.coach_id == coach_id}
+        return sorted(ids)
+
+    # --- kudos and milestones -------------------------------------------------------------
+    def add_kudos(self, cohort_id: str, from_id: str, to_id: str, message: str,
+                  at: dt.datetime | None = None) -> int:
+        """Peer recognition from one member to another."""
+        _check_text("kudos", message, 2000)
+        if from_id == to_id:
+            raise ValidationError("kudos to oneself", [FieldProblem("to", "pick someone else")])
+        self.get_membership(cohort_id, from_id)
+        self.get_membership(cohort_id, to_id)
+        with self.write() as conn:
+            return int(conn.execute(kudos.insert().values(cohort_id=cohort_id, from_id=from_id, to_id=to_id,
+                                                          message=message, created_at=at or utcnow())
+                                    ).inserted_primary_key[0])
+
+    def find_kudos(self, cohort_id: str, *, to_id: str | None = None) -> list[dict[str, Any]]:
+        """Kudos in a cohort (received by one person), oldest first."""
+        q = sa.select(kudos).where(kudos.c.cohort_id == cohort_id).order_by(kudos.c.created_at, kudos.c.id)
+        if to_id:
+            q = q.where(kudos.c.to_id == to_id)
+        with self.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def add_milestone(self, cohort_id: str, person_id: str, title: str, *, entry_id: int | None = None,
+                      at: dt.datetime | None = None) -> int:
+        """Record a milestone a person reached."""
+        _check_text("milestone", title, 300)
+        self.get_membership(cohort_id, person_id)
+        with self.write() as conn:
+            return int(conn.execute(milestones.insert().values(cohort_id=cohort_id, person_id=person_id,
+                                                               title=title, entry_id=entry_id,
+                                                               achieved_at=at or utcnow())).inserted_primary_key[0])
+
+    def find_milestones(self, cohort_id: str, person_id: str | None = None) -> list[dict[str, Any]]:
+        """Milestones in a cohort (of one person), oldest first."""
+        q = sa.select(milestones).where(milestones.c.cohort_id == cohort_id).order_by(milestones.c.achieved_at)
+        if person_id:
+            q = q.where(milestones.c.person_id == person_id)
+        with self.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]

@@ -1,0 +1,136 @@
+"""Plain frozen records returned by the store. They carry no connection and no behaviour."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Role = Literal["participant", "coach", "facilitator"]
+Visibility = Literal["private", "coach", "cohort"]
+ROLES: tuple[str, ...] = ("participant", "coach", "facilitator")
+VISIBILITIES: tuple[str, ...] = ("private", "coach", "cohort")
+
+
+@dataclass(frozen=True)
+class Cohort:
+    id: str
+    name: str
+    timezone: str
+    min_group_size: int = 5
+    default_visibility: str = "coach"
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Membership:
+    cohort_id: str
+    person_id: str
+    name: str
+    email: str
+    role: str
+    coach_id: str | None = None
+    skills: tuple[str, ...] = ()
+    aspirations: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    languages: tuple[str, ...] = ()
+    capacity: int = 0
+    manager: str = ""
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    cohort_id: str
+    exercise_id: str
+    title: str
+    facilitator_id: str | None
+    opens_at: dt.datetime
+    closes_at: dt.datetime | None
+
+    def is_open(self, at: dt.datetime) -> bool:
+        """True when entries may be submitted to this session at ``at``."""
+        return self.opens_at <= at and (self.closes_at is None or at < self.closes_at)
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    cohort_id: str
+    author_id: str
+    exercise_id: str
+    kind: str
+    session_id: int | None
+    visibility: str
+    answers: dict[str, Any]
+    mood: int | None
+    client_id: str | None
+    revision: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Revision:
+    entry_id: int
+    revision: int
+    answers: dict[str, Any]
+    visibility: str
+    edited_by: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    entry_id: int
+    author_id: str
+    body: str
+    created_at: dt.datetime
+    released_at: dt.datetime | None
+
+    @property
+    def released(self) -> bool:
+        return self.released_at is not None
+
+
+@dataclass(frozen=True)
+class Pairing:
+    id: int
+    cohort_id: str
+    coach_id: str
+    mentee_id: str
+    status: str  # "proposed", "active", "fixed"
+    score: float | None
+    reasons: tuple[str, ...]
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Goal:
+    id: int
+    cohort_id: str
+    person_id: str
+    title: str
+    target_date: dt.date | None
+    progress: int
+    status: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class AccessGrant:
+    """What a valid token grants: who it is, where, and as what."""
+
+    person_id: str
+    cohort_id: str
+    role: str
+    expires_at: dt.datetime | None

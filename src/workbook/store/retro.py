@@ -1,0 +1,136 @@
+"""Retro cards, groups, votes and action items; access tokens."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import FieldProblem, NotFoundError, ValidationError
+from .core import utcnow
+from .mentoring import MentoringMixin
+from .models import AccessGrant
+from .schema import access_tokens, action_items, entries, retro_cards, retro_groups, retro_votes
+
+ACTION_STATUSES = ("open", "done", "dropped")
+
+
+class RetroMixin(MentoringMixin):
+    """Verbs for running retros and for access tokens."""
+
+    def find_cards(self, session_id: int) -> list[dict[str, Any]]:
+        """Cards of a retro session with author, group and vote count, most voted first."""
+        votes = (sa.select(retro_votes.c.card_id, sa.func.count().label("votes"))
+                 .group_by(retro_votes.c.card_id).subquery())
+        q = (sa.select(retro_cards.c.id, retro_cards.c.entry_id, retro_cards.c.column_id, retro_cards.c.text,
+                       retro_cards.c.group_id, entries.c.author_id, entries.c.visibility,
+                       sa.func.coalesce(votes.c.votes, 0).label("votes"))
+             .join(entries, entries.c.id == retro_cards.c.entry_id)
+             .outerjoin(votes, votes.c.card_id == retro_cards.c.id)
+             .where(retro_cards.c.session_id == session_id)
+             .order_by(sa.desc("votes"), retro_cards.c.id))
+        with self.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def add_vote(self, card_id: int, voter_id: str, limit: int) -> int:
+        """One vote on a card; at most one per card per person and ``limit`` per session. Returns votes left."""
+        with self.write() as conn:
+            card = conn.execute(sa.select(retro_cards).where(retro_cards.c.id == card_id)).first()
+            if card is None:
+                raise NotFoundError("card", card_id)
+            used = conn.execute(sa.select(sa.func.count()).select_from(retro_votes)
+                                .join(retro_cards, retro_cards.c.id == retro_votes.c.card_id)
+                                .where((retro_votes.c.voter_id == voter_id)
+                                       & (retro_cards.c.session_id == card.session_id))).scalar_one()
+            dup = conn.execute(sa.select(retro_votes.c.id).where(
+                (retro_votes.c.card_id == card_id) & (retro_votes.c.voter_id == voter_id))).first()
+            if dup is not None:
+                raise ValidationError("already voted", [FieldProblem("vote", "you already voted for this card")])
+            if used >= limit:
+                raise ValidationError("no votes left", [FieldProblem(
+                    "vote", f"you have used all {limit} votes; remove one to vote again")])
+            conn.execute(retro_votes.insert().values(card_id=card_id, voter_id=voter_id, created_at=utcnow()))
+            return int(limit - used - 1)
+
+    def remove_vote(self, card_id: int, voter_id: str) -> None:
+        """Take back one's vote on a card."""
+        with self.write() as conn:
+            conn.execute(retro_votes.delete().where((retro_votes.c.card_id == card_id)
+                                                    & (retro_votes.c.voter_id == voter_id)))
+
+    def add_group(self, session_id: int, title: str, card_ids: list[int]) -> int:
+        """Group cards under a theme."""
+        with self.write() as conn:
+            gid = int(conn.execute(retro_groups.insert().values(session_id=session_id, title=title,
+                                                                created_at=utcnow())).inserted_primary_key[0])
+            conn.execute(retro_cards.update().where(retro_cards.c.id.in_(card_ids)
+                                                    & (retro_cards.c.session_id == session_id)).values(group_id=gid))
+        return gid
+
+    def find_groups(self, session_id: int) -> list[dict[str, Any]]:
+        """Themes of a retro session."""
+        with self.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(
+                sa.select(retro_groups).where(retro_groups.c.session_id == session_id).order_by(retro_groups.c.id))]
+
+    def add_action_item(self, cohort_id: str, text: str, *, session_id: int | None = None,
+                        owner_id: str | None = None, due: dt.date | None = None,
+                        carried_from: int | None = None) -> int:
+        """An action item out of a retro (owner and due date optional)."""
+        if not text.strip():
+            raise ValidationError("empty action item", [FieldProblem("text", "say what will be done")])
+        if owner_id:
+            self.get_membership(cohort_id, owner_id)
+        now = utcnow()
+        with self.write() as conn:
+            return int(conn.execute(action_items.insert().values(
+                cohort_id=cohort_id, session_id=session_id, text=text, owner_id=owner_id, due=due, status="open",
+                carried_from=carried_from, created_at=now, updated_at=now)).inserted_primary_key[0])
+
+    def set_action_status(self, item_id: int, status: str) -> None:
+        """Mark an action item done, dropped or open again."""
+        if status not in ACTION_STATUSES:
+            raise ValidationError("unknown status", [FieldProblem("status", f"use one of {', '.join(ACTION_STATUSES)}")])
+        with self.write() as conn:
+            if conn.execute(action_items.update().where(action_items.c.id == item_id)
+                            .values(status=status, updated_at=utcnow())).rowcount == 0:
+                raise NotFoundError("action item", item_id)
+
+    def find_action_items(self, cohort_id: str, *, status: str | None = None,
+                          session_id: int | None = None) -> list[dict[str, Any]]:
+        """Action items of a cohort, oldest first."""
+        q = sa.select(action_items).where(action_items.c.cohort_id == cohort_id).order_by(action_items.c.id)
+        if status:
+            q = q.where(action_items.c.status == status)
+        if session_id is not None:
+            q = q.where(action_items.c.session_id == session_id)
+        with self.read() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    # --- access tokens (hashing and checks live in workbook.access) -------------------------
+    def save_token(self, token_hash: str, person_id: str, cohort_id: str, role: str,
+                   expires_at: dt.datetime | None) -> None:
+        """Store a token hash, revoking this person's earlier tokens for the cohort."""
+        now = utcnow()
+        with self.write() as conn:
+            conn.execute(access_tokens.update().where(
+                (access_tokens.c.person_id == person_id) & (access_tokens.c.cohort_id == cohort_id)
+                & access_tokens.c.revoked_at.is_(None)).values(revoked_at=now))
+            conn.execute(access_tokens.insert().values(token_hash=token_hash, person_id=person_id,
+                                                       cohort_id=cohort_id, role=role, created_at=now,
+                                                       expires_at=expires_at))
+
+    def revoke_tokens(self, cohort_id: str, person_id: str) -> int:
+        """Revoke every live token of a person in a cohort; returns how many."""
+        with self.write() as conn:
+            return int(conn.execute(access_tokens.update().where(
+                (access_tokens.c.person_id == person_id) & (access_tokens.c.cohort_id == cohort_id)
+                & access_tokens.c.revoked_at.is_(None)).values(revoked_at=utcnow())).rowcount)
+
+    def lookup_token(self, token_hash: str, at: dt.datetime) -> AccessGrant | None:
+        """The grant of a live token hash, or None when unknown, revoked or expired."""
+        with self.read() as conn:
+            row = conn.execute(sa.select(access_tokens).where(access_tokens.c.token_hash == token_hash)).first()
+        if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= at):
+            return None
+        return AccessGrant(person_id=row.person_id, cohort_id=row.cohort_id, role=row.role, expires_at=row.expires_at)
