@@ -382,7 +382,7 @@ class EntriesMixin(PeopleMixin):
             rows = conn.execute(q).all()
         frame = pd.DataFrame(rows, columns=["day", "author_id", "n"])
         days = pd.to_datetime(frame["day"])
-        frame["week"] = days - pd.to_timedelta(days.dt.weekday, unit="D")
+        frame["week"] = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
         return (frame.groupby("week").agg(entries=("n", "sum"), authors=("author_id", "nunique"))
                 .reset_index().astype({"entries": "int64", "authors": "int64"}))
 
@@ -420,7 +420,7 @@ class EntriesMixin(PeopleMixin):
         frame["created_at"] = created
         frame["updated_at"] = pd.to_datetime(frame["updated_at"], utc=True)
         local = created.dt.tz_convert(cohort.timezone)
-        frame["week"] = (local.dt.normalize() - pd.to_timedelta(local.dt.weekday, unit="D")).dt.tz_localize(None)
+        frame["week"] = (local.dt.normalize() - pd.to_timedelta(local.dt.day_of_week, unit="D")).dt.tz_localize(None)
         frame = frame[cols + ["answers"]]
         if per == "entry":
             return frame

@@ -1,0 +1,91 @@
+"""Access rules: a private entry never reaches anyone but its author."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from workbook import AccessDenied, Store, access
+from workbook.access import Viewer
+
+G = {"description": "d", "evaluation": "e", "conclusion": "c"}
+
+
+@pytest.fixture
+def three(example: Store) -> dict[str, int]:
+    ids = {}
+    for vis in ("private", "coach", "cohort"):
+        ids[vis] = example.add_entry("example", "p01", "gibbs", {**G, "description": vis}, visibility=vis).id
+    return ids
+
+
+def seen(store: Store, who: str, role: str, **kw: object) -> set[str]:
+    v = Viewer(who, "example", role)
+    return {e.answers["description"] for e in access.readable_entries(store, v, **kw)}
+
+
+def test_visibility_matrix(example: Store, three: dict[str, int]) -> None:
+    assert seen(example, "p01", "participant") == {"private", "coach", "cohort"}  # author
+    assert seen(example, "c01", "coach") == {"coach", "cohort"}  # p01's coach
+    assert seen(example, "c02", "coach") == {"cohort"}  # another coach
+    assert seen(example, "p02", "participant") == {"cohort"}  # a peer
+    assert seen(example, "f01", "facilitator") == {"cohort"}  # facilitator: no private, no coach-only
+    assert seen(example, "c01", "coach", author_id="p01") == {"coach", "cohort"}
+    assert seen(example, "p02", "participant", author_id="p01") == {"cohort"}
+    other = Viewer("p01", "other-cohort", "participant")
+    assert not access.can_read(example, other, example.get_entry(three["private"]))
+
+
+def test_mentee_entries_only_for_their_coach(example: Store, three: dict[str, int]) -> None:
+    got = access.mentee_entries(example, Viewer("c01", "example", "coach"), "p01")
+    assert {e.visibility for e in got} == {"coach", "cohort"}
+    with pytest.raises(AccessDenied):
+        access.mentee_entries(example, Viewer("c02", "example", "coach"), "p01")
+
+
+def test_comments_released_to_author_only(example: Store, three: dict[str, int]) -> None:
+    coach = Viewer("c01", "example", "coach")
+    c = access.comment_on(example, coach, three["coach"], "Draft thought")
+    author = Viewer("p01", "example", "participant")
+    entries = [example.get_entry(three["coach"])]
+    assert access.visible_comments(example, author, entries) == []
+    assert [x.id for x in access.visible_comments(example, coach, entries)] == [c.id]
+    example.release_comment(c.id, by="c01")
+    assert [x.body for x in access.visible_comments(example, author, entries)] == ["Draft thought"]
+    with pytest.raises(AccessDenied):
+        access.comment_on(example, coach, three["private"], "sneaky")
+    with pytest.raises(AccessDenied):
+        access.comment_on(example, Viewer("c02", "example", "coach"), three["coach"], "not mine")
+
+
+def test_tokens_hash_only_expiry_revocation_replacement(example: Store) -> None:
+    token = access.issue_token(example, "example", "p01")
+    v = access.authenticate(example, token)
+    assert (v.person_id, v.role) == ("p01", "participant")
+    import sqlalchemy as sa
+    from workbook.store.schema import access_tokens
+
+    with example.read() as conn:
+        stored = [r.token_hash for r in conn.execute(sa.select(access_tokens))]
+    assert token not in stored and access.hash_token(token) in stored
+    newer = access.issue_token(example, "example", "p01")  # re-invite replaces
+    with pytest.raises(AccessDenied, match="not valid"):
+        access.authenticate(example, token)
+    assert access.authenticate(example, newer).person_id == "p01"
+    access.revoke(example, "example", "p01")
+    with pytest.raises(AccessDenied, match="not valid"):
+        access.authenticate(example, newer)
+    short = access.issue_token(example, "example", "p02", expires_in=dt.timedelta(seconds=-1))
+    with pytest.raises(AccessDenied, match="not valid"):
+        access.authenticate(example, short)
+    for bad in (None, "", "x" * 500, "wrong"):
+        with pytest.raises(AccessDenied, match="not valid"):
+            access.authenticate(example, bad)
+
+
+def test_participant_cannot_get_a_facilitator_link(example: Store) -> None:
+    with pytest.raises(AccessDenied, match="roster"):
+        access.issue_token(example, "example", "p01", role="facilitator")
+    token = access.issue_token(example, "example", "p01")
+    with pytest.raises(AccessDenied):
+        access.authenticate(example, token, require_role=["facilitator"])
