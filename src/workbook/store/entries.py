@@ -355,8 +355,8 @@ class EntriesMixin(PeopleMixin):
                              until: dt.datetime | None = None) -> "pd.DataFrame":
         """Per week (Monday, in the cohort's time zone): number of entries and of distinct authors.
 
-        The database groups by (local day, author); the local day uses the cohort's UTC offset
-        segment by segment (exact across DST changes) so SQLite and PostgreSQL agree.
+        The database does the grouping; local time uses the cohort's UTC offset segment by
+        segment (exact across DST changes), so SQLite and PostgreSQL agree.
         """
         import pandas as pd
 
@@ -374,17 +374,19 @@ class EntriesMixin(PeopleMixin):
                                      "entries": pd.Series(dtype="int64"), "authors": pd.Series(dtype="int64")})
             minutes = _offset_case(tz, lo, hi, entries.c.created_at)
             if self.dialect == "sqlite":
-                day = sa.func.date(entries.c.created_at, sa.func.printf("%+d minutes", minutes))
+                # local day, then forward to Sunday and back six days: the Monday of its week
+                week = sa.func.date(entries.c.created_at, sa.func.printf("%+d minutes", minutes),
+                                    "weekday 0", "-6 days")
             else:
-                day = sa.cast(entries.c.created_at + sa.func.make_interval(0, 0, 0, 0, 0, minutes), sa.Date)
-            q = (sa.select(day.label("day"), entries.c.author_id, sa.func.count().label("n"))
-                 .where(cond).group_by(day, entries.c.author_id))
+                week = sa.cast(sa.func.date_trunc(
+                    "week", entries.c.created_at + sa.func.make_interval(0, 0, 0, 0, 0, minutes)), sa.Date)
+            q = (sa.select(week.label("week"), sa.func.count().label("entries"),
+                           sa.func.count(sa.distinct(entries.c.author_id)).label("authors"))
+                 .where(cond).group_by(week).order_by(week))
             rows = conn.execute(q).all()
-        frame = pd.DataFrame(rows, columns=["day", "author_id", "n"])
-        days = pd.to_datetime(frame["day"])
-        frame["week"] = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
-        return (frame.groupby("week").agg(entries=("n", "sum"), authors=("author_id", "nunique"))
-                .reset_index().astype({"entries": "int64", "authors": "int64"}))
+        frame = pd.DataFrame(rows, columns=["week", "entries", "authors"])
+        frame["week"] = pd.to_datetime(frame["week"])
+        return frame.astype({"entries": "int64", "authors": "int64"})
 
     def entries_frame(self, cohort_id: str, *, entries_list: Sequence[Entry] | None = None,
                       per: str = "entry", **filters: Any) -> "pd.DataFrame":
