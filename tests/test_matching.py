@@ -498,3 +498,55 @@ def test_score_matrix_agrees_with_score_pair(cohort):
             pair = score_pair(r, e, options)
             value = frame.loc[e.id, r.id]
             assert (pair is None and math.isnan(value)) or pair.score == pytest.approx(value)
+
+
+def test_solver_equals_a_two_stage_linear_program_on_a_medium_cohort():
+    """Independent check at a size brute force cannot reach: bipartite b-matching LPs have
+    integral optima, so max count, then max score at that count, is the exact optimum."""
+    import random
+
+    import numpy as np
+    from scipy import sparse
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    rnd = random.Random(11)
+    zones = ["Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "Asia/Kolkata", "Asia/Tokyo"]
+    langs = [("English",), ("English",), ("English", "Spanish"), ("Spanish",), ("Hindi", "English")]
+
+    def person(pid, role, capacity):
+        return Profile(pid, pid, role, tuple(rnd.sample(SKILLS, rnd.randint(1, 4))), tuple(rnd.sample(AIMS, rnd.randint(0, 2))),
+                       rnd.choice(zones), rnd.choice(langs), capacity, rnd.choice(["", "", "m1", "m2", "m3"]))
+
+    mentors = [person(f"r{k}", "coach", rnd.randint(0, 4)) for k in range(40)]
+    mentees = [person(f"e{k}", "participant", 0) for k in range(150)]
+    options = opts(max_tz_gap=4, exclude={("r1", "e1"), ("e2", "r2")})
+    values = score_matrix(mentors, mentees, options).to_numpy()
+    ii, jj = np.nonzero(~np.isnan(values))
+    k = ii.size
+    per_mentee = sparse.csr_matrix((np.ones(k), (ii, np.arange(k))), shape=(len(mentees), k))
+    per_mentor = sparse.csr_matrix((np.ones(k), (jj, np.arange(k))), shape=(len(mentors), k))
+    limits = [LinearConstraint(per_mentee, 0, 1), LinearConstraint(per_mentor, 0, [m.capacity for m in mentors])]
+    most = -milp(-np.ones(k), constraints=limits, bounds=Bounds(0, 1)).fun
+    at_most = LinearConstraint(np.ones((1, k)), most - 0.5, np.inf)
+    best = -milp(-values[ii, jj], constraints=[*limits, at_most], bounds=Bounds(0, 1)).fun
+
+    result = match(mentors, mentees, options)
+    assert result.matched_count == round(most)
+    assert result.total_score == pytest.approx(best)
+    check_plan(mentors, mentees, options, result)
+
+
+def test_reasons_say_both_all_and_none():
+    coach = mentor("a", skills=["sql", "python", "r"], aspirations=["lead", "research"])
+    assert score_pair(coach, mentee("b", skills=["SQL", "Python"], aspirations=["lead", "research"]), opts()).reasons[:2] == (
+        "offers both skills sought: python, sql",
+        "shares both aspirations: lead, research",
+    )
+    assert score_pair(coach, mentee("c", skills=["r", "sql", "python"], aspirations=["x", "y"]), opts()).reasons[:2] == (
+        "offers all 3 skills sought: python, r, sql",
+        "shares none of the 2 aspirations",
+    )
+    assert score_pair(coach, mentee("d", skills=["go", "rust"], aspirations=["x"]), opts()).reasons[:2] == (
+        "offers none of the 2 skills sought",
+        "does not share the aspiration: x",
+    )
