@@ -199,3 +199,11 @@ def _short(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
     text = str(orig if orig is not None else exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def insert_id(conn: sa.Connection, statement: sa.Insert) -> int:
+    """Run an INSERT of one row and return its new integer primary key."""
+    key = conn.execute(statement).inserted_primary_key
+    if key is None:  # pragma: no cover - every table we insert into has an integer key
+        raise StoreError("the database did not return the new row's id")
+    return int(key[0])

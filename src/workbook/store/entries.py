@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import AccessDenied, FieldProblem, NotFoundError, StoreError, ValidationError
-from .core import utcnow
+from .core import insert_id, utcnow
 from .models import VISIBILITIES, Entry, Revision, Session
 from .people import PeopleMixin
 from .schema import entries, entry_revisions, exercise_snapshots, memberships, people, retro_cards, sessions
@@ -99,9 +99,9 @@ class EntriesMixin(PeopleMixin):
         row = conn.execute(sa.select(exercise_snapshots.c.id).where(
             (exercise_snapshots.c.exercise_id == exercise.id) & (exercise_snapshots.c.digest == digest))).first()
         if row is None:
-            sid = conn.execute(exercise_snapshots.insert().values(
+            sid = insert_id(conn, exercise_snapshots.insert().values(
                 exercise_id=exercise.id, digest=digest, kind=exercise.kind, title=exercise.title,
-                definition=exercise.to_dict(), created_at=utcnow())).inserted_primary_key[0]
+                definition=exercise.to_dict(), created_at=utcnow()))
         else:
             sid = row.id
         # Only cache after commit would be stricter; a rolled-back snapshot is re-created on retry
@@ -131,10 +131,10 @@ class EntriesMixin(PeopleMixin):
             raise ValidationError("the session would close before it opens",
                                   [FieldProblem("closes_at", "pick a time after the opening time")])
         with self.write() as conn:
-            sid = conn.execute(sessions.insert().values(
+            sid = insert_id(conn, sessions.insert().values(
                 cohort_id=cohort_id, exercise_id=ex.id, snapshot_id=self._snapshot_id(conn, ex),
                 title=title or ex.title, facilitator_id=facilitator_id, opens_at=opens, closes_at=closes_at,
-                created_at=utcnow())).inserted_primary_key[0]
+                created_at=utcnow()))
         return self.get_session(int(sid))
 
     def get_session(self, session_id: int) -> Session:
@@ -246,18 +246,14 @@ class EntriesMixin(PeopleMixin):
                     continue
                 values = [{k: v for k, v in r.items() if not k.startswith("_")} for r in fresh]
                 if len(values) == 1:
-                    ids = [conn.execute(entries.insert().values(**values[0])).inserted_primary_key[0]]
+                    ids = [insert_id(conn, entries.insert().values(**values[0]))]
                 else:
                     ids = [row[0] for row in conn.execute(
                         entries.insert().returning(entries.c.id, sort_by_parameter_order=True), values)]
-                cards = []
+                cards: list[dict[str, Any]] = []
                 for eid, r in zip(ids, fresh):
-                    ex = r["_exercise"]
-                    if ex.kind == "retro":
-                        for col in ex.columns:
-                            for pos, text in enumerate(r["answers"].get(col.id, []) or []):
-                                cards.append(dict(entry_id=eid, session_id=r["session_id"], column_id=col.id,
-                                                  position=pos, text=text))
+                    if r["_exercise"].kind == "retro":
+                        cards += _cards(r["_exercise"], int(eid), r["session_id"], r["answers"])
                     out.append(Entry(id=int(eid), **{k: v for k, v in r.items()
                                                      if not k.startswith("_") and k not in ("snapshot_id", "cohort_id")},
                                      cohort_id=r["cohort_id"]))
@@ -298,8 +294,7 @@ class EntriesMixin(PeopleMixin):
                 answers=clean, visibility=vis, mood=_mood(clean), revision=row.revision + 1, updated_at=now))
             if ex.kind == "retro":
                 conn.execute(retro_cards.delete().where(retro_cards.c.entry_id == entry_id))
-                cards = [dict(entry_id=entry_id, session_id=row.session_id, column_id=c.id, position=i, text=t)
-                         for c in ex.columns for i, t in enumerate(clean.get(c.id, []) or [])]
+                cards = _cards(ex, entry_id, row.session_id, clean)
                 if cards:
                     conn.execute(retro_cards.insert(), cards)
         return self.get_entry(entry_id)
@@ -373,6 +368,7 @@ class EntriesMixin(PeopleMixin):
                 return pd.DataFrame({"week": pd.Series(dtype="datetime64[ns]"),
                                      "entries": pd.Series(dtype="int64"), "authors": pd.Series(dtype="int64")})
             minutes = _offset_case(tz, lo, hi, entries.c.created_at)
+            week: Any
             if self.dialect == "sqlite":
                 # local day, then forward to Sunday and back six days: the Monday of its week
                 week = sa.func.date(entries.c.created_at, sa.func.printf("%+d minutes", minutes),
@@ -442,6 +438,13 @@ class EntriesMixin(PeopleMixin):
                 out.append({**rec, "prompt_id": pid, "prompt_type": types[key], "value": shown})
         return pd.DataFrame(out, columns=cols + ["prompt_id", "prompt_type", "value"])
 
+
+
+def _cards(exercise: "Exercise", entry_id: int, session_id: int | None,
+           answers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Rows of ``retro_cards`` for a retro entry: one per item in each card column."""
+    return [dict(entry_id=entry_id, session_id=session_id, column_id=col.id, position=pos, text=text)
+            for col in exercise.columns for pos, text in enumerate(answers.get(col.id) or [])]
 
 
 def _offset_case(tz_name: str, lo: dt.datetime, hi: dt.datetime, column: Any) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import AccessDenied, FieldProblem, NotFoundError, ValidationError
-from .core import utcnow
+from .core import insert_id, utcnow
 from .entries import EntriesMixin
 from .models import Comment, Goal, Pairing
 from .schema import comments, goal_progress, goals, kudos, milestones, pairings
@@ -50,9 +50,9 @@ class MentoringMixin(EntriesMixin):
         self.get_entry(entry_id)
         now = at or utcnow()
         with self.write() as conn:
-            cid = conn.execute(comments.insert().values(entry_id=entry_id, author_id=author_id, body=body,
+            cid = insert_id(conn, comments.insert().values(entry_id=entry_id, author_id=author_id, body=body,
                                                         created_at=now, released_at=now if release else None)
-                               ).inserted_primary_key[0]
+                               )
         return self.get_comment(int(cid))
 
     def get_comment(self, comment_id: int) -> Comment:
@@ -91,9 +91,9 @@ class MentoringMixin(EntriesMixin):
         self.get_membership(cohort_id, person_id)
         now = at or utcnow()
         with self.write() as conn:
-            gid = conn.execute(goals.insert().values(cohort_id=cohort_id, person_id=person_id, title=title,
+            gid = insert_id(conn, goals.insert().values(cohort_id=cohort_id, person_id=person_id, title=title,
                                                      target_date=target_date, progress=0, status="open",
-                                                     created_at=now, updated_at=now)).inserted_primary_key[0]
+                                                     created_at=now, updated_at=now))
         return self.get_goal(int(gid))
 
     def get_goal(self, goal_id: int) -> Goal:
@@ -215,9 +215,9 @@ class MentoringMixin(EntriesMixin):
         self.get_membership(cohort_id, from_id)
         self.get_membership(cohort_id, to_id)
         with self.write() as conn:
-            return int(conn.execute(kudos.insert().values(cohort_id=cohort_id, from_id=from_id, to_id=to_id,
+            return int(insert_id(conn, kudos.insert().values(cohort_id=cohort_id, from_id=from_id, to_id=to_id,
                                                           message=message, created_at=at or utcnow())
-                                    ).inserted_primary_key[0])
+                                    ))
 
     def find_kudos(self, cohort_id: str, *, to_id: str | None = None) -> list[dict[str, Any]]:
         """Kudos in a cohort (received by one person), oldest first."""
@@ -233,9 +233,9 @@ class MentoringMixin(EntriesMixin):
         _check_text("milestone", title, 300)
         self.get_membership(cohort_id, person_id)
         with self.write() as conn:
-            return int(conn.execute(milestones.insert().values(cohort_id=cohort_id, person_id=person_id,
+            return int(insert_id(conn, milestones.insert().values(cohort_id=cohort_id, person_id=person_id,
                                                                title=title, entry_id=entry_id,
-                                                               achieved_at=at or utcnow())).inserted_primary_key[0])
+                                                               achieved_at=at or utcnow())))
 
     def find_milestones(self, cohort_id: str, person_id: str | None = None) -> list[dict[str, Any]]:
         """Milestones in a cohort (of one person), oldest first."""

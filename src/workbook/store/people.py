@@ -26,7 +26,7 @@ def _membership(row: Any) -> Membership:
     )
 
 
-_MEMBER_COLS = [memberships, people.c.name, people.c.email]
+_MEMBER_COLS: tuple[Any, ...] = (memberships, people.c.name, people.c.email)
 
 
 class PeopleMixin(StoreBase):

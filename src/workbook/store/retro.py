@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import FieldProblem, NotFoundError, ValidationError
-from .core import utcnow
+from .core import insert_id, utcnow
 from .mentoring import MentoringMixin
 from .models import AccessGrant
 from .schema import access_tokens, action_items, entries, retro_cards, retro_groups, retro_votes
@@ -61,8 +61,8 @@ class RetroMixin(MentoringMixin):
     def add_group(self, session_id: int, title: str, card_ids: list[int]) -> int:
         """Group cards under a theme."""
         with self.write() as conn:
-            gid = int(conn.execute(retro_groups.insert().values(session_id=session_id, title=title,
-                                                                created_at=utcnow())).inserted_primary_key[0])
+            gid = int(insert_id(conn, retro_groups.insert().values(session_id=session_id, title=title,
+                                                                created_at=utcnow())))
             conn.execute(retro_cards.update().where(retro_cards.c.id.in_(card_ids)
                                                     & (retro_cards.c.session_id == session_id)).values(group_id=gid))
         return gid
@@ -83,9 +83,9 @@ class RetroMixin(MentoringMixin):
             self.get_membership(cohort_id, owner_id)
         now = utcnow()
         with self.write() as conn:
-            return int(conn.execute(action_items.insert().values(
+            return int(insert_id(conn, action_items.insert().values(
                 cohort_id=cohort_id, session_id=session_id, text=text, owner_id=owner_id, due=due, status="open",
-                carried_from=carried_from, created_at=now, updated_at=now)).inserted_primary_key[0])
+                carried_from=carried_from, created_at=now, updated_at=now)))
 
     def set_action_status(self, item_id: int, status: str) -> None:
         """Mark an action item done, dropped or open again."""
