@@ -131,3 +131,14 @@ def test_custom_exercises_are_imported_and_bad_ones_rejected(store: Store, tmp_p
     with pytest.raises(RosterError, match="custom exercises"):
         import_cohort(store, d)
     assert dump(store) == before
+
+
+def test_synonyms_are_stored_and_bad_ones_rejected(store: Store, tmp_path: Path) -> None:
+    r = import_cohort(store, EXAMPLE)
+    assert store.get_cohort(r.cohort.id).settings["synonyms"]["postgres"] == "sql"
+    d = make_cohort(tmp_path, GOOD)
+    (d / "synonyms.toml").write_text("not toml [", encoding="utf-8")
+    before = dump(store)
+    with pytest.raises(RosterError, match="synonyms.toml"):
+        import_cohort(store, d)
+    assert dump(store) == before

@@ -1,4 +1,5 @@
-"""Cohort import: ``cohort.toml`` + ``roster.csv`` (+ custom ``exercises/*.toml``) from a folder.
+"""Cohort import: ``cohort.toml`` + ``roster.csv`` (+ custom ``exercises/*.toml`` and a matching
+``synonyms.toml``) from a folder.
 
 Every problem in the files is collected and reported by line and column; a file with any
 problem imports nothing.
@@ -216,7 +217,16 @@ def import_cohort(store: "Store", directory: Path | str) -> ImportResult:
                 problems.append(FieldProblem(f"exercises/{f.name}", str(exc)))
         if problems:
             raise RosterError("custom exercises have problems; nothing was imported", problems)
-    cohort = replace(cohort, settings={**cohort.settings, "custom_exercises": custom})
+    synonyms: dict[str, str] = {}
+    if (folder / "synonyms.toml").is_file():
+        from .matching import load_synonyms
+
+        try:
+            synonyms = load_synonyms(folder / "synonyms.toml")
+        except WorkbookError as exc:
+            raise RosterError("synonyms.toml has problems; nothing was imported",
+                              [FieldProblem("synonyms.toml", str(exc))]) from None
+    cohort = replace(cohort, settings={**cohort.settings, "custom_exercises": custom, "synonyms": synonyms})
     ids = {m.person_id for m in members}
     with store.write() as conn:
         store.save_cohort(cohort, conn)
