@@ -224,5 +224,47 @@ def sample(ctx: click.Context, cohort_id: str, seed: int, weeks: int) -> None:
                f"{s.comments} coach comments, {s.votes} retro votes, {s.action_items} action items, {s.kudos} kudos.")
 
 
+@main.command("export")
+@click.argument("cohort_id")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "xapi"]), default="csv", show_default=True)
+@click.option("--person", default=None, help="Export everything of this one person instead (JSON).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="File to write.")
+@click.pass_context
+@clean_errors
+def export(ctx: click.Context, cohort_id: str, fmt: str, person: str | None, out: Path) -> None:
+    """Export a cohort (answers only where shared with the cohort) or one person's own data."""
+    from .interop import export_cohort, export_person
+
+    store = open_store(ctx)
+    if person:
+        data = export_person(store, cohort_id, person)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        click.echo(f"Wrote {len(data['entries'])} entries of {person} to {out}.")
+        return
+    n = export_cohort(store, cohort_id, fmt, out)
+    click.echo(f"Wrote {n} entries of {cohort_id} as {fmt} to {out}.")
+
+
+@main.command()
+@click.argument("cohort_id")
+@click.argument("person_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+@clean_errors
+def erase(ctx: click.Context, cohort_id: str, person_id: str, yes: bool) -> None:
+    """Erase a person's data from a cohort (entries, comments, goals, links, membership)."""
+    from .interop import erase_person
+
+    store = open_store(ctx)
+    m = store.get_membership(cohort_id, person_id)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError("erasing cannot be undone: pass --yes to confirm")
+        click.confirm(f"Erase everything of {m.name} ({person_id}) in {cohort_id}? This cannot be undone", abort=True)
+    counts = erase_person(store, cohort_id, person_id)
+    click.echo("Erased: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v) + ".")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
