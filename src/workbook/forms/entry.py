@@ -1,0 +1,329 @@
+"""Entry forms: a reflection, a retro (cards per column) and a mentorship check-in (with goals).
+
+Each factory returns an :class:`EntryForm` whose ``widget`` is shown in Voila and whose handles
+(``fields``, ``visibility``, ``submit_button``, ``status``) tests drive without a browser.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import ipywidgets as widgets
+
+from .. import access
+from ..errors import AccessDenied, ValidationError, WorkbookError
+from ..store.core import utcnow
+from .fields import CardColumn, Field, PromptField, set_messages, text_html, text_widget, visibility_picker
+
+if TYPE_CHECKING:
+    from ..exercises import Exercise
+    from ..store import Entry, Goal, Store
+
+log = logging.getLogger(__name__)
+
+SAVE_FAILED = ("We could not save your answers just now. Your text is still here: "
+               "please press Save again in a minute. If it keeps failing, tell your facilitator.")
+OUR_FAULT = ("Something went wrong on our side and nothing was saved. Your text is still here: "
+             "please press Save again; if it keeps failing, copy your text somewhere safe and tell your facilitator.")
+
+
+@dataclass
+class FormContext:
+    """Who is using a form, and where their data lives.
+
+    ``key`` is the personal link's secret: when set, it is checked again before every write,
+    so a link revoked while the page is open stops working at the next Save.
+    """
+
+    store: "Store"
+    viewer: access.Viewer
+    key: str | None = None
+
+    def check(self) -> access.Viewer:
+        """The viewer, re-authenticated from the link when there is one."""
+        if self.key is None:
+            return self.viewer
+        again = access.authenticate(self.store, self.key)
+        if again != self.viewer:
+            raise AccessDenied("This link is not valid any more. Ask your facilitator for a new personal link.")
+        return again
+
+    def zone(self) -> ZoneInfo:
+        """The viewer's time zone (from the roster, else the cohort's, else UTC); looked up once."""
+        cached = self.__dict__.get("_zone")
+        if cached is not None:
+            return cached
+        self.__dict__["_zone"] = self._find_zone()
+        return self.__dict__["_zone"]
+
+    def _find_zone(self) -> ZoneInfo:
+        zone = "UTC"
+        try:
+            zone = self.store.get_membership(self.viewer.cohort_id, self.viewer.person_id).timezone
+            ZoneInfo(zone)
+        except Exception:  # unknown zone name or member: the cohort's zone is a fine fallback
+            try:
+                zone = self.store.get_cohort(self.viewer.cohort_id).timezone
+            except Exception:
+                zone = "UTC"
+        try:
+            return ZoneInfo(zone)
+        except Exception:
+            return ZoneInfo("UTC")
+
+    def _local(self, at: dt.datetime) -> dt.datetime:
+        if at.tzinfo is None:  # SQLite hands back naive UTC
+            at = at.replace(tzinfo=dt.timezone.utc)
+        return at.astimezone(self.zone())
+
+    def local_time(self, at: dt.datetime) -> str:
+        """``at`` as HH:MM in the viewer's time zone."""
+        return self._local(at).strftime("%H:%M")
+
+    def local_day(self, at: dt.datetime) -> str:
+        """``at`` as e.g. "Tue 24 Nov 2026, 10:40" in the viewer's time zone."""
+        return self._local(at).strftime("%a %d %b %Y, %H:%M")
+
+
+def build_fields(exercise: "Exercise", max_text_length: int) -> dict[str, Field]:
+    """One field per prompt: retro columns get card lists, every other prompt its own input."""
+    out: dict[str, Field] = {}
+    for p in exercise.prompts:
+        out[p.id] = CardColumn(p, max_text_length) if p.column else PromptField(p, max_text_length)
+    return out
+
+
+class EntryForm:
+    """A form for one exercise: fields, visibility, Save, and the messages around them.
+
+    Saving is idempotent per rendered form: the form carries one ``client_id`` (made when it is
+    built), so a double click or a re-sent request stores one entry. After a successful save the
+    inputs are locked and "Write another" starts a fresh form with a new ``client_id``.
+    """
+
+    def __init__(self, ctx: FormContext, exercise: "Exercise", *, session_id: int | None = None,
+                 top: Sequence[widgets.Widget] = (),
+                 goals: "GoalSliders | None" = None) -> None:
+        self.ctx = ctx
+        self.goals = goals
+        self.exercise = exercise
+        self.session_id = session_id
+        self.client_id = uuid.uuid4().hex
+        self.saving = False
+        self.saved: Entry | None = None
+        limit = ctx.store.settings.max_text_length
+        self.fields = build_fields(exercise, limit)
+        cohort = ctx.store.get_cohort(ctx.viewer.cohort_id)
+        self.visibility = visibility_picker(cohort.default_visibility)
+        self.visibility_error = widgets.HTML("")
+        self.general_error = widgets.HTML("")
+        self.status = widgets.HTML("")
+        self.status.add_class("wb-status")
+        self.submit_button = widgets.Button(description="Save", button_style="primary", tooltip="Save your answers",
+                                            layout=widgets.Layout(width="10em"))
+        self.submit_button.add_class("wb-submit")
+        self.submit_button.on_click(self._clicked)
+        self.again_button = widgets.Button(description="Write another", layout=widgets.Layout(display="none"))
+        self.again_button.add_class("wb-again")
+        self.again_button.on_click(lambda _b: self.reset())
+        for f in self.fields.values():
+            f.on_size_change(self._check_sizes)
+        required = any(p.required for p in exercise.prompts)
+        top = [*top, goals.box] if goals is not None else list(top)
+        head: list[widgets.Widget] = [text_widget(exercise.title, "wb-title")]
+        if exercise.description:
+            head.append(text_widget(exercise.description, "wb-intro"))
+        if required:
+            head.append(widgets.HTML('<div class="wb-help"><span class="wb-required">*</span> required</div>'))
+        body = [f.box for f in self.fields.values()]
+        share = [widgets.HTML('<div class="wb-prompt-text">Who may read this?</div>'), self.visibility,
+                 self.visibility_error]
+        actions = widgets.HBox([self.submit_button, self.again_button])
+        self.widget = widgets.VBox([*head, *top, *body, *share, self.general_error, actions, self.status],
+                                   layout=widgets.Layout(width="100%"))
+        self.widget.add_class("wb-form")
+        self.widget.add_class(f"wb-form-{exercise.kind}")
+
+    # --- values -------------------------------------------------------------------------------
+    def answers(self) -> dict[str, Any]:
+        """The answers as typed, keyed by prompt id (unanswered prompts left out)."""
+        out: dict[str, Any] = {}
+        for pid, f in self.fields.items():
+            v = f.value
+            if v is not None:
+                out[pid] = v
+        return out
+
+    def size_problems(self) -> dict[str, str]:
+        """Prompts whose answer is over its length limit, with the message to show."""
+        return {pid: msg for pid, f in self.fields.items() if (msg := f.too_long())}
+
+    def _check_sizes(self) -> None:
+        if self.saved is not None or self.saving:
+            return
+        problems = self.size_problems()
+        self.submit_button.disabled = bool(problems)
+        if problems:
+            set_messages(self.status, ["An answer is longer than allowed (see the red note above); "
+                                       "shorten it to save."])
+        elif "longer than allowed" in self.status.value:
+            self.status.value = ""
+
+    # --- saving -------------------------------------------------------------------------------
+    def _clicked(self, _button: widgets.Button) -> None:
+        self.submit()
+
+    def submit(self) -> "Entry | None":
+        """Validate and store the answers once; returns the stored entry, or None with messages shown."""
+        if self.saving:
+            return None
+        if self.saved is not None:
+            return self.saved
+        for f in self.fields.values():
+            f.show_errors([])
+        self.visibility_error.value = ""
+        self.general_error.value = ""
+        too_long = self.size_problems()
+        if too_long:
+            for pid, msg in too_long.items():
+                self.fields[pid].show_errors([msg])
+            set_messages(self.status, ["Nothing was saved: shorten the answers marked in red."])
+            return None
+        self.saving = True
+        self.submit_button.disabled = True
+        self.submit_button.description = "Saving..."
+        try:
+            viewer = self.ctx.check()
+            entry = self.ctx.store.add_entry(viewer.cohort_id, viewer.person_id, self.exercise.id, self.answers(),
+                                             visibility=self.visibility.value, session_id=self.session_id,
+                                             client_id=self.client_id)
+            if self.goals is not None:
+                self.goals.record(entry)
+        except ValidationError as exc:
+            self._show_validation(exc)
+            return None
+        except AccessDenied as exc:
+            set_messages(self.status, [str(exc)])
+            return None
+        except WorkbookError:
+            set_messages(self.status, [SAVE_FAILED])
+            return None
+        except Exception:  # a bug of ours: the participant gets a calm message, the log the details
+            log.exception("saving a %s entry failed", self.exercise.id)
+            set_messages(self.status, [OUR_FAULT])
+            return None
+        finally:
+            self.saving = False
+            if self.saved is None:
+                self.submit_button.description = "Save"
+                self.submit_button.disabled = bool(self.size_problems())
+        self._saved(entry)
+        return entry
+
+    def _show_validation(self, exc: ValidationError) -> None:
+        general: list[str] = []
+        for fid, messages in exc.by_field().items():
+            if fid in self.fields:
+                self.fields[fid].show_errors(messages)
+            elif fid == "visibility":
+                set_messages(self.visibility_error, messages)
+            elif fid == "answers":
+                general.append("Please answer at least one question before saving.")
+            else:
+                general += messages
+        set_messages(self.general_error, general)
+        set_messages(self.status, ["Nothing was saved yet: please look at the messages in red above."])
+
+    def _saved(self, entry: "Entry") -> None:
+        self.saved = entry
+        for f in self.fields.values():
+            f.set_disabled(True)
+        self.visibility.disabled = True
+        self.submit_button.description = "Saved"
+        self.submit_button.disabled = True
+        self.again_button.layout.display = None
+        when = self.ctx.local_time(utcnow())
+        self.status.value = text_html(f"Saved at {when}. You can read and edit it in My journal.", "wb-ok")
+
+    def reset(self) -> None:
+        """Start a fresh, empty form (a new submission id)."""
+        self.client_id = uuid.uuid4().hex
+        self.saved = None
+        for f in self.fields.values():
+            f.clear()
+            f.set_disabled(False)
+        self.visibility.disabled = False
+        if self.goals is not None:
+            self.goals.reload()
+        self.submit_button.description = "Save"
+        self.submit_button.disabled = False
+        self.again_button.layout.display = "none"
+        self.status.value = ""
+        self.general_error.value = ""
+
+
+def reflection_form(ctx: FormContext, exercise: "Exercise", session_id: int | None = None) -> EntryForm:
+    """A reflection form for any exercise template (one input per prompt)."""
+    return EntryForm(ctx, exercise, session_id=session_id)
+
+
+def retro_form(ctx: FormContext, exercise: "Exercise", session_id: int | None = None) -> EntryForm:
+    """A retro form: several cards per column of the template (Start/Stop/Continue, 4Ls, ...)."""
+    return EntryForm(ctx, exercise, session_id=session_id)
+
+
+class GoalSliders:
+    """The mentee's goals, each with a 0-100 % progress slider; only moved sliders are recorded."""
+
+    def __init__(self, ctx: FormContext) -> None:
+        self.ctx = ctx
+        self.goals: list[Goal] = [g for g in ctx.store.find_goals(ctx.viewer.cohort_id, ctx.viewer.person_id)
+                                  if g.status != "dropped"]
+        self.sliders: dict[int, widgets.IntSlider] = {}
+        rows: list[widgets.Widget] = [widgets.HTML('<div class="wb-prompt-text">Your goals: move a slider to '
+                                                   'record your progress</div>')]
+        for g in self.goals:
+            s = widgets.IntSlider(value=g.progress, min=0, max=100, step=5, readout_format="d",
+                                  description="", layout=widgets.Layout(width="60%"))
+            s.add_class(f"wb-goal-{g.id}")
+            self.sliders[g.id] = s
+            due = f" (due {g.target_date:%d %b %Y})" if g.target_date else ""
+            rows.append(widgets.HBox([text_widget(f"{g.title}{due}", "wb-help"), s, widgets.HTML("%")]))
+        if not self.goals:
+            rows.append(text_widget("You have no goals recorded yet; agree them with your coach.", "wb-help"))
+        self.box = widgets.VBox(rows)
+        self.box.add_class("wb-goals")
+
+    def changed(self) -> dict[int, int]:
+        """Goal id -> new progress, for sliders that moved."""
+        return {g.id: self.sliders[g.id].value for g in self.goals if self.sliders[g.id].value != g.progress}
+
+    def record(self, entry: "Entry") -> None:
+        """Record moved sliders against the check-in entry, once (a re-sent save records nothing twice)."""
+        moved = self.changed()
+        if not moved:
+            return
+        done = {h["goal_id"] for h in self.ctx.store.goal_history(list(moved)) if h["entry_id"] == entry.id}
+        for gid, progress in moved.items():
+            if gid not in done:
+                self.ctx.store.record_goal_progress(gid, self.ctx.viewer.person_id, progress, entry_id=entry.id)
+        for s in self.sliders.values():
+            s.disabled = True
+
+    def reload(self) -> None:
+        """Take the stored progress as the new starting point (after a save) and unlock the sliders."""
+        fresh = {g.id: g for g in self.ctx.store.find_goals(self.ctx.viewer.cohort_id, self.ctx.viewer.person_id)}
+        self.goals = [fresh.get(g.id, g) for g in self.goals]
+        for g in self.goals:
+            self.sliders[g.id].value = g.progress
+            self.sliders[g.id].disabled = False
+
+
+def checkin_form(ctx: FormContext, exercise: "Exercise", session_id: int | None = None) -> EntryForm:
+    """A mentorship check-in: the mentee's goals with progress sliders, then the template's prompts."""
+    return EntryForm(ctx, exercise, session_id=session_id, goals=GoalSliders(ctx))

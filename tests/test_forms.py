@@ -1,0 +1,321 @@
+"""Forms without a browser: build each page, set widget values, click, and check the store.
+
+Runs on SQLite and PostgreSQL (the ``example`` fixture).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import ipywidgets as widgets
+import pytest
+
+from workbook import Store, access
+from workbook.forms import CardColumn, Page, PromptField, page, parse_query, query_string
+from workbook.forms.fields import text_html
+
+XSS = '<script>alert("x")</script><img src=x onerror="alert(1)">'
+
+
+def link(store: Store, person: str, **params: str) -> str:
+    """The query string of a fresh personal link."""
+    token = access.issue_token(store, "example", person)
+    extra = "".join(f"&{k}={v}" for k, v in params.items())
+    return f"key={token}{extra}"
+
+
+def kolb(experience: str) -> dict[str, object]:
+    """Answers to the Kolb template (its three required prompts)."""
+    return {"experience": experience, "observations": "noticed things", "experiments": ["try one thing"]}
+
+
+def html_of(widget: widgets.Widget) -> str:
+    """Every HTML widget's markup in a tree (what the browser would be given as markup)."""
+    out = []
+    stack = [widget]
+    while stack:
+        w = stack.pop()
+        if isinstance(w, widgets.HTML):
+            out.append(w.value)
+        stack.extend(getattr(w, "children", ()))
+    return "\n".join(out)
+
+
+def fill_gibbs(pg: Page) -> None:
+    f = pg.form
+    assert f is not None
+    f.fields["description"].value_widget.value = "We ran the planning workshop."
+    f.fields["evaluation"].value_widget.value = "Good energy; ran over time."
+    f.fields["conclusion"].value_widget.value = "Timebox the agenda."
+    f.fields["confidence"].value_widget.value = 4
+    f.fields["action_plan"].value_widget.value = "agree the agenda\n\nbook a prep slot\n"
+    f.fields["mood"].value_widget.value = 5
+
+
+def test_reflection_saves_every_prompt_type(example: Store) -> None:
+    pg = page("reflection", link(example, "p01", exercise="gibbs"), store=example)
+    assert pg.form is not None and pg.message is None
+    kinds = {type(f.value_widget).__name__ for f in pg.form.fields.values() if isinstance(f, PromptField)}
+    assert kinds == {"Textarea", "ToggleButtons"}
+    assert pg.form.visibility.value == "coach"  # the example cohort's default
+    fill_gibbs(pg)
+    pg.form.visibility.value = "private"
+    pg.form.submit_button.click()
+    rows = example.find_entries("example", author_id="p01")
+    assert len(rows) == 1
+    e = rows[0]
+    assert e.exercise_id == "gibbs" and e.visibility == "private"
+    assert e.answers["action_plan"] == ["agree the agenda", "book a prep slot"]
+    assert e.answers["confidence"] == 4 and e.mood == 5
+    assert "Saved at" in pg.form.status.value
+    assert pg.form.submit_button.disabled and pg.form.fields["description"].value_widget.disabled
+
+
+def test_choice_prompt_and_required_marker(example: Store) -> None:
+    pg = page("reflection", link(example, "p02", exercise="after-action-review"), store=example)
+    assert pg.form is not None
+    choice = pg.form.fields["outcome"].value_widget
+    assert isinstance(choice, widgets.RadioButtons) and choice.value is None
+    assert 'class="wb-required"' in html_of(pg.widget)
+    for pid, f in pg.form.fields.items():
+        if isinstance(f, PromptField) and f.prompt.type == "text":
+            f.value_widget.value = f"answer to {pid}"
+    choice.value = "as planned"
+    assert pg.form.submit() is not None
+    assert example.find_entries("example", author_id="p02")[0].answers["outcome"] == "as planned"
+
+
+def test_double_click_and_resubmit_store_one_entry(example: Store) -> None:
+    pg = page("reflection", link(example, "p01", exercise="gibbs"), store=example)
+    fill_gibbs(pg)
+    first = pg.form.submit()
+    pg.form.submit_button.click()
+    pg.form.submit_button.click()
+    assert pg.form.submit() == first
+    # A re-sent request (same client id from the same rendered form) is harmless too.
+    pg.form.saved = None
+    again = pg.form.submit()
+    assert again is not None and again.id == first.id
+    assert example.count_entries("example") == 1
+    # "Write another" starts over with a new submission id.
+    old_id = pg.form.client_id
+    pg.form.again_button.click()
+    assert pg.form.client_id != old_id and pg.form.fields["description"].value_widget.value == ""
+    fill_gibbs(pg)
+    pg.form.submit_button.click()
+    assert example.count_entries("example") == 2
+
+
+def test_validation_messages_next_to_fields(example: Store) -> None:
+    pg = page("reflection", link(example, "p01", exercise="gibbs"), store=example)
+    f = pg.form
+    f.fields["feelings"].value_widget.value = "only an optional answer"
+    f.submit_button.click()
+    assert example.count_entries("example") == 0
+    assert "required" in f.fields["description"].error.value
+    assert "required" in f.fields["conclusion"].error.value
+    assert f.fields["feelings"].error.value == ""
+    assert "Nothing was saved" in f.status.value
+    assert not f.submit_button.disabled  # they can fix it and try again
+    # Nothing answered at all (a retro has no required prompt): a general message.
+    retro = page("retro", link(example, "p01"), store=example).form
+    assert retro is not None and retro.submit() is None
+    assert "at least one" in retro.general_error.value
+    assert example.count_entries("example") == 0
+
+
+def test_size_limit_is_visible_before_sending(example: Store) -> None:
+    pg = page("reflection", link(example, "p01", exercise="gibbs"), store=example)
+    f = pg.form
+    fill_gibbs(pg)
+    limit = example.settings.max_text_length
+    f.fields["description"].value_widget.value = "x" * (limit + 1)
+    assert f.submit_button.disabled
+    assert "limit" in f.fields["description"].counter.value
+    assert f.submit() is None and example.count_entries("example") == 0
+    f.fields["description"].value_widget.value = "short again"
+    assert not f.submit_button.disabled
+    assert f.submit() is not None
+
+
+def test_user_text_is_never_markup(example: Store) -> None:
+    pg = page("reflection", link(example, "p01", exercise="gibbs"), store=example)
+    fill_gibbs(pg)
+    pg.form.fields["description"].value_widget.value = XSS
+    pg.form.submit()
+    assert example.find_entries("example", author_id="p01")[0].answers["description"] == XSS  # stored as typed
+    coach = access.authenticate(example, access.issue_token(example, "example", "c01"))
+    entry = example.find_entries("example", author_id="p01")[0]
+    access.comment_on(example, coach, entry.id, XSS, release=True)
+    jp = page("journal", link(example, "p01"), store=example)
+    markup = html_of(jp.widget)
+    assert "<script>" not in markup and "<img" not in markup
+    assert "&lt;script&gt;" in markup and "&lt;img src=x onerror=" in markup
+    assert text_html(XSS).count("<") == 2  # only our own <div></div>
+
+
+def test_checkin_records_goal_progress_once(example: Store) -> None:
+    goal = example.add_goal("example", "p01", "Lead a <b>workshop</b> alone")
+    untouched = example.add_goal("example", "p01", "Read two books")
+    pg = page("checkin", link(example, "p01"), store=example)
+    f = pg.form
+    assert f is not None and f.exercise.id == "mentorship-checkin" and f.goals is not None
+    assert set(f.goals.sliders) == {goal.id, untouched.id}
+    assert "<b>" not in html_of(pg.widget)
+    f.goals.sliders[goal.id].value = 40
+    f.fields["wins"].value_widget.value = "gave the demo"
+    f.fields["mood"].value_widget.value = 3
+    entry = f.submit()
+    assert entry is not None and entry.kind == "checkin"
+    f.submit_button.click()
+    assert example.get_goal(goal.id).progress == 40
+    history = example.goal_history([goal.id, untouched.id])
+    assert [(h["goal_id"], h["progress"], h["entry_id"]) for h in history] == [(goal.id, 40, entry.id)]
+
+
+def test_retro_cards_several_per_column(example: Store) -> None:
+    session = example.add_session("example", "start-stop-continue", facilitator_id="f01")
+    pg = page("retro", link(example, "p03", session=str(session.id)), store=example)
+    f = pg.form
+    assert f is not None and set(f.fields) == {"start", "stop", "continue"}
+    start = f.fields["start"]
+    assert isinstance(start, CardColumn)
+    start.cards[0].value = "pair reflections"
+    start.add_button.click()
+    start.add_button.click()
+    start.cards[-1].value = "rotate the facilitator"
+    f.fields["continue"].cards[0].value = "small groups"
+    entry = f.submit()
+    assert entry is not None and entry.session_id == session.id
+    assert entry.answers == {"start": ["pair reflections", "rotate the facilitator"], "continue": ["small groups"]}
+    cards = example.find_cards(session.id)
+    assert sorted(c["text"] for c in cards) == ["pair reflections", "rotate the facilitator", "small groups"]
+
+
+def test_closed_or_foreign_session_shows_a_message(example: Store) -> None:
+    s = example.add_session("example", "4ls", facilitator_id="f01")
+    example.close_session(s.id)
+    pg = page("retro", link(example, "p01", session=str(s.id)), store=example)
+    assert pg.form is None and "closed" in (pg.message or "")
+    pg = page("retro", link(example, "p01", session="99999"), store=example)
+    assert pg.form is None and "does not exist" in (pg.message or "")
+    pg = page("retro", link(example, "p01", exercise="gibbs"), store=example)
+    assert pg.form is None and "reflection" in (pg.message or "")
+    pg = page("reflection", link(example, "p01", exercise="no-such-thing"), store=example)
+    assert pg.form is None and "not available" in (pg.message or "")
+    assert example.count_entries("example") == 0
+
+
+def test_reflection_without_exercise_offers_a_choice(example: Store) -> None:
+    pg = page("reflection", link(example, "p01"), store=example)
+    assert pg.form is None
+    pg.extra["picker"].value = "kolb"
+    assert pg.form is not None and pg.form.exercise.id == "kolb"
+
+
+def test_journal_lists_own_entries_newest_first_with_released_comments(example: Store) -> None:
+    t0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)
+    old = example.add_entry("example", "p01", "kolb", kolb("older one"), created_at=t0)
+    new = example.add_entry("example", "p01", "kolb", kolb("newer one"),
+                            created_at=t0 + dt.timedelta(days=3))
+    other = example.add_entry("example", "p02", "kolb", kolb("someone else's"), visibility="cohort")
+    coach = example.get_membership("example", "p01").coach_id
+    assert coach
+    example.add_comment(old.id, coach, "Released note", release=True)
+    example.add_comment(old.id, coach, "Draft note, not yet shared")
+    pg = page("journal", link(example, "p01"), store=example)
+    j = pg.journal
+    assert j is not None
+    assert [c.entry.id for c in j.cards] == [new.id, old.id]
+    markup = html_of(pg.widget)
+    assert "Released note" in markup and "Draft note" not in markup and "someone else" not in markup
+    with pytest.raises(KeyError):
+        j.card(other.id)
+
+
+def test_journal_edit_makes_a_new_revision(example: Store) -> None:
+    e = example.add_entry("example", "p01", "kolb", kolb("first draft"))
+    pg = page("journal", link(example, "p01"), store=example)
+    card = pg.journal.card(e.id)
+    card.edit_button.click()
+    assert card.fields["experience"].value_widget.value == "first draft"
+    card.fields["experience"].value_widget.value = "second draft"
+    card.visibility.value = "cohort"
+    card.save_button.click()
+    now = example.get_entry(e.id)
+    assert now.revision == 2 and now.answers["experience"] == "second draft" and now.visibility == "cohort"
+    assert [r.answers["experience"] for r in example.entry_history(e.id)] == ["first draft", "second draft"]
+    assert "Saved at" in card.status.value
+    # Saving again without changes writes nothing.
+    card.edit_button.click()
+    card.save_button.click()
+    card.save_button.click()
+    assert example.get_entry(e.id).revision == 2
+
+
+@pytest.mark.parametrize("query", ["", "key=", "key=not-a-real-key", "exercise=gibbs", "key=" + "x" * 500])
+def test_bad_keys_show_a_message_and_no_form(example: Store, query: str) -> None:
+    for kind in ("reflection", "checkin", "retro", "journal", "participation"):
+        pg = page(kind, query, store=example)
+        assert pg.form is None and pg.journal is None
+        assert "not valid" in (pg.message or "") and "facilitator" in (pg.message or "")
+    assert example.count_entries("example") == 0
+
+
+def test_expired_and_revoked_keys(example: Store) -> None:
+    token = access.issue_token(example, "example", "p01", expires_in=dt.timedelta(seconds=-1))
+    assert page("journal", f"key={token}", store=example).message
+    token = access.issue_token(example, "example", "p01")
+    pg = page("reflection", f"key={token}&exercise=gibbs", store=example)
+    assert pg.form is not None
+    access.revoke(example, "example", "p01")
+    assert page("journal", f"key={token}", store=example).message
+    # A page opened before the revocation cannot save any more.
+    fill_gibbs(pg)
+    assert pg.form.submit() is None
+    assert "not valid" in pg.form.status.value
+    assert example.count_entries("example") == 0
+
+
+def test_a_participant_never_reads_another_persons_entries(example: Store) -> None:
+    secret = example.add_entry("example", "p02", "kolb", kolb("p02 private thoughts"), visibility="private")
+    coach_only = example.add_entry("example", "p02", "kolb", kolb("p02 for coach"), visibility="coach")
+    pg = page("journal", link(example, "p01"), store=example)
+    markup = html_of(pg.widget)
+    assert "p02 private" not in markup and "p02 for coach" not in markup
+    viewer = pg.viewer
+    assert viewer is not None
+    readable = {e.id for e in access.readable_entries(example, viewer)}
+    assert secret.id not in readable and coach_only.id not in readable
+    # Editing another person's entry through a journal card is refused by the store.
+    card_entry = example.add_entry("example", "p01", "kolb", kolb("mine"))
+    pg = page("journal", link(example, "p01"), store=example)
+    card = pg.journal.card(card_entry.id)
+    card.entry = secret  # a forged card: the store still checks the author
+    card.start_edit()
+    card.fields["experience"].value_widget.value = "overwritten"
+    assert card.save() is None
+    assert example.get_entry(secret.id).answers["experience"] == "p02 private thoughts"
+
+
+def test_facilitator_page_refuses_participant_and_coach_keys(example: Store) -> None:
+    for person in ("p01", "c01"):
+        pg = page("participation", link(example, person), store=example)
+        assert pg.message == "This page is not available with your link."
+    example.add_entry("example", "p01", "kolb", kolb("free text the facilitator must not see"))
+    pg = page("participation", link(example, "f01"), store=example)
+    markup = html_of(pg.widget)
+    assert pg.message is None and "Participation" in markup and "free text" not in markup
+
+
+def test_query_string_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert parse_query("?key=abc&exercise=gibbs&x=") == {"key": "abc", "exercise": "gibbs", "x": ""}
+    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
+    monkeypatch.setenv("QUERY_STRING", "key=k1")
+    assert query_string() == "key=k1"
+    monkeypatch.setenv("VOILA_PREHEAT", "False")
+    assert query_string() == "key=k1"
+
+
+def test_unknown_page_kind_is_a_programming_error(example: Store) -> None:
+    with pytest.raises(ValueError):
+        page("admin", "", store=example)
