@@ -10,6 +10,7 @@ from .store import (AccessGrant, Cohort, Comment, Entry, EntryDraft, Goal, Membe
                     Session, Store, open_store)
 from .roster import ImportResult, import_cohort
 from .access import Viewer, authenticate, issue_token, readable_entries, revoke
+from . import access, retro
 
 __version__ = "0.1.0"
 

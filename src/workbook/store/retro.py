@@ -32,6 +32,24 @@ class RetroMixin(MentoringMixin):
         with self.read() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 
+    def get_card(self, card_id: int) -> dict[str, Any]:
+        """One card with its entry's author, visibility and session."""
+        q = (sa.select(retro_cards, entries.c.author_id, entries.c.visibility, entries.c.cohort_id)
+             .join(entries, entries.c.id == retro_cards.c.entry_id).where(retro_cards.c.id == card_id))
+        with self.read() as conn:
+            row = conn.execute(q).first()
+        if row is None:
+            raise NotFoundError("card", card_id)
+        return dict(row._mapping)
+
+    def count_votes(self, session_id: int, voter_id: str) -> int:
+        """How many votes a person has cast in a retro session."""
+        q = (sa.select(sa.func.count()).select_from(retro_votes)
+             .join(retro_cards, retro_cards.c.id == retro_votes.c.card_id)
+             .where((retro_votes.c.voter_id == voter_id) & (retro_cards.c.session_id == session_id)))
+        with self.read() as conn:
+            return int(conn.execute(q).scalar_one())
+
     def add_vote(self, card_id: int, voter_id: str, limit: int) -> int:
         """One vote on a card; at most one per card per person and ``limit`` per session. Returns votes left."""
         with self.write() as conn:
