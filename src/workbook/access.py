@@ -21,6 +21,8 @@ from .store.core import utcnow
 from .store.models import ROLES, AccessGrant, Comment, Entry
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .store import Store
 
 #: The query-string parameter carrying a personal link's secret. Not ``token``: Voila's own
@@ -87,8 +89,12 @@ def authenticate(store: "Store", token: str | None, *, require_role: Iterable[st
     return viewer
 
 
-def viewer_from_header(store: "Store", cohort_id: str, person_id: str) -> Viewer:
-    """A viewer named by a trusted authenticating proxy (e.g. JupyterHub's user header)."""
+def viewer_for(store: "Store", cohort_id: str, person_id: str) -> Viewer:
+    """The viewer for a member already authenticated elsewhere, with the role the roster gives them.
+
+    For notebooks opened in JupyterLab by a coach or facilitator, and for a trusted authenticating
+    proxy (e.g. JupyterHub's user header) in front of Voila.
+    """
     m = store.get_membership(cohort_id, person_id)
     return Viewer(person_id, cohort_id, m.role)
 
@@ -162,3 +168,26 @@ def require_role(viewer: Viewer, *roles: str) -> None:
     """Raise :class:`AccessDenied` unless the viewer has one of ``roles``."""
     if viewer.role not in roles:
         raise AccessDenied("This page is not available with your link.")
+
+
+# --- facilitator reports: aggregates of everything, free text only where shared with the cohort ---
+def shared_with_cohort(store: "Store", cohort_id: str, **filters: object) -> list[Entry]:
+    """Entries their authors shared with the whole cohort (``cohort`` visibility), newest first.
+
+    This is the only free text a cohort-wide report may show; it does not depend on who reads it.
+    """
+    return store.find_entries(cohort_id, visibility=["cohort"], **filters)  # type: ignore[arg-type]
+
+
+def cohort_cards(store: "Store", session_id: int) -> list[dict[str, object]]:
+    """Retro cards of a session whose entry was shared with the cohort, most voted first."""
+    return [c for c in store.find_cards(session_id) if c.get("visibility") == "cohort"]
+
+
+def aggregate_frame(store: "Store", cohort_id: str, **filters: object) -> "pd.DataFrame":
+    """Every entry of a cohort as metadata only (no answers, hence no free text), for aggregates.
+
+    Columns as :meth:`Store.entries_frame` without ``answers``; ``mood`` stays (a number).
+    """
+    frame = store.entries_frame(cohort_id, **filters)
+    return frame.drop(columns=["answers"])
