@@ -266,5 +266,121 @@ def erase(ctx: click.Context, cohort_id: str, person_id: str, yes: bool) -> None
     click.echo("Erased: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v) + ".")
 
 
+@main.command()
+@click.argument("cohort_id")
+@click.option("--role", type=click.Choice(["participant", "coach", "facilitator"]), default=None,
+              help="Only members with this role (default: everyone).")
+@click.option("--person", "people", multiple=True, metavar="ID", help="Only this member (repeatable).")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Write the links to this CSV file (readable by you only) instead of printing them.")
+@click.option("--base-url", default="http://127.0.0.1:8866", show_default=True,
+              help="Where participants reach `workbook serve`.")
+@click.option("--expires", type=float, default=None, metavar="DAYS", help="Links stop working after DAYS days.")
+@click.option("--exercise", default=None, help="The exercise reflection links open (default: gibbs).")
+@click.option("--session", "session_id", type=int, default=None, help="Reflection links open this session instead.")
+@click.option("--revoke", "revoke_id", default=None, metavar="PERSON", help="Stop every link of PERSON instead.")
+@click.pass_context
+@clean_errors
+def invite(ctx: click.Context, cohort_id: str, role: str | None, people: tuple[str, ...], out: Path | None,
+           base_url: str, expires: float | None, exercise: str | None, session_id: int | None,
+           revoke_id: str | None) -> None:
+    """Create personal form links for a cohort (re-inviting replaces old links), or --revoke one person's."""
+    from .invite import create_links, revoke_links, write_links_csv
+
+    store = open_store(ctx, create=False)
+    if revoke_id:
+        n = revoke_links(store, cohort_id, revoke_id)
+        click.echo(f"Revoked {n} live link key(s) of {revoke_id!r} in {cohort_id!r}; their links no longer work.")
+        return
+    invitations = create_links(store, cohort_id, role=role, people=people or None, base_url=base_url,
+                               expires_days=expires, exercise=exercise, session_id=session_id)
+    if not invitations:
+        click.echo("Nobody matched; no links were made.")
+        return
+    if out is not None:
+        rows = write_links_csv(invitations, out)
+        click.echo(f"{len(invitations)} people, {rows} links written to {out} (keys are shown only there: "
+                   "keep the file private and delete it once the links are sent).")
+        return
+    for inv in invitations:
+        click.echo(f"{inv.person_id:<10} {inv.role:<12} {inv.name}")
+        for page_kind, url in inv.links.items():
+            click.echo(f"    {page_kind:<13} {url}")
+    click.echo("These keys are not stored and will not be shown again; re-run to replace them.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8866, show_default=True, type=int, help="Port (never silently changed).")
+@click.option("--preheat/--no-preheat", default=False, show_default=True,
+              help="Keep a warm kernel per form ready (faster first page, more memory).")
+@click.option("--pool-size", default=1, show_default=True, type=int, help="Warm kernels per form with --preheat.")
+@click.option("--cull-idle", default=3600, show_default=True, type=int, metavar="SECONDS",
+              help="Shut down a form's kernel after this long without activity.")
+@click.pass_context
+@clean_errors
+def serve(ctx: click.Context, host: str, port: int, preheat: bool, pool_size: int, cull_idle: int) -> None:
+    """Serve the participant forms (notebooks/forms) with Voila until Ctrl-C."""
+    from .serve import ServeOptions, serve as run_voila
+
+    options = ServeOptions(host=host, port=port, db_url=ctx.obj.get("db"), preheat=preheat, pool_size=pool_size,
+                           cull_idle_timeout=cull_idle)
+    open_store(ctx, create=False).close()  # a missing or outdated database is reported before Voila starts
+    click.echo(f"Serving the forms at http://{host}:{port}/ (Ctrl-C stops).")
+    code = run_voila(options)
+    click.echo("Stopped.")
+    sys.exit(code if code > 0 else 0)
+
+
+@main.command("match")
+@click.argument("cohort_id", metavar="COHORT")
+@click.option("--apply", "do_apply", is_flag=True, help="Store the pairs (replacing active ones, keeping fixed ones).")
+@click.option("--weights", default="", metavar="SPEC",
+              help="Score weights, e.g. skills=3,aspirations=2,timezone=1,languages=1 (these are the defaults).")
+@click.option("--max-tz-gap", type=float, default=None, metavar="HOURS",
+              help="Never pair people whose UTC offsets differ by more than HOURS.")
+@click.option("--exclude", multiple=True, metavar="A:B", help="Never pair these two ids (repeatable).")
+@click.option("--keep-existing", is_flag=True,
+              help="Keep pairings in force and the roster's coach column; match only the others.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+@click.pass_context
+@clean_errors
+def match_cmd(ctx: click.Context, cohort_id: str, do_apply: bool, weights: str, max_tz_gap: float | None,
+              exclude: tuple[str, ...], keep_existing: bool, fmt: str) -> None:
+    """Propose mentor-mentee pairs for COHORT: optimal, with a score and reasons for every pair."""
+    from .errors import ValidationError
+    from .matching import cohort as matching
+
+    store = open_store(ctx)
+    try:
+        options = matching.match_options(weights, max_tz_gap, exclude)
+        result = matching.propose(store, cohort_id, options, keep_existing=keep_existing)
+    except ValidationError as exc:
+        raise WorkbookError(matching.one_line(exc)) from None
+    if do_apply:
+        matching.apply(store, cohort_id, result)
+    frame = matching.result_frame(result, matching.names_of(store, cohort_id))
+    applied = f"Applied: {result.matched_count} pairings stored for {cohort_id!r}." if do_apply else ""
+    if fmt == "json":
+        pairs = [dict(mentor_id=p.mentor_id, mentee_id=p.mentee_id, score=p.score, reasons=list(p.reasons),
+                      fixed=p.fixed) for p in result.pairs]
+        names = frame.set_index("mentee_id")["mentee"].to_dict()
+        mentors = dict(zip(frame["mentor_id"], frame["mentor"]))
+        for d in pairs:
+            d.update(mentor=mentors[d["mentor_id"]], mentee=names[d["mentee_id"]])
+        click.echo(json.dumps(dict(
+            cohort=cohort_id, matched=result.matched_count, mentees=len(frame), total_score=result.total_score,
+            method=result.method, applied=do_apply, pairs=pairs,
+            unmatched=[dict(mentee_id=u.mentee_id, mentee=names[u.mentee_id], reason=u.reason)
+                       for u in result.unmatched]), ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        click.echo(matching.format_table(frame))
+        click.echo(matching.summary(result))
+    if applied:
+        click.echo(applied, err=fmt != "table")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -92,12 +92,12 @@ class PromptField:
         full = widgets.Layout(width="100%")
         if p.type == "text":
             return widgets.Textarea(value="", placeholder="Write your answer here",
-                                    layout=widgets.Layout(width="100%", height="7em"))
+                                    layout=widgets.Layout(width="98%", height="7em"))
         if p.type == "list":
             hint = "One item per line"
             if p.max_items:
                 hint += f" (up to {p.max_items})"
-            return widgets.Textarea(value="", placeholder=hint, layout=widgets.Layout(width="100%", height="6em"))
+            return widgets.Textarea(value="", placeholder=hint, layout=widgets.Layout(width="98%", height="6em"))
         if p.type == "choice":
             return widgets.RadioButtons(options=list(p.options), value=None, layout=full)
         # scale: buttons rather than a slider, so "not answered" is possible and visible

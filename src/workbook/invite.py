@@ -1,0 +1,140 @@
+"""Personal links: one random key per member, shown once, stored only as a hash.
+
+A link opens a Voila form: ``{base_url}/voila/render/reflection.ipynb?key=KEY&exercise=gibbs``.
+Re-inviting someone replaces their key (the old links stop working); revoking stops them all.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import urllib.parse
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import access
+from .errors import ConfigError, FieldProblem, ValidationError
+from .store.models import ROLES
+
+if TYPE_CHECKING:
+    from .store import Store
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8866"
+DEFAULT_EXERCISE = "gibbs"
+#: The pages each role gets a link to (page kind -> extra query parameters).
+PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
+    "participant": ("reflection", "checkin", "retro", "journal"),
+    "coach": ("reflection", "journal"),
+    "facilitator": ("participation", "reflection", "journal"),
+}
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """One member's fresh links. ``key`` is the secret: it is never stored and never shown again."""
+
+    person_id: str
+    name: str
+    email: str
+    role: str
+    key: str
+    links: dict[str, str]
+    expires_at: dt.datetime | None
+
+    @property
+    def url(self) -> str:
+        """The member's main link (the first page of their role)."""
+        return next(iter(self.links.values()))
+
+
+def form_url(base_url: str, page: str, key: str, **params: str) -> str:
+    """The URL of one form page for a key, e.g. ``.../voila/render/reflection.ipynb?key=K&exercise=gibbs``."""
+    base = base_url.rstrip("/")
+    query = urllib.parse.urlencode({access.LINK_PARAMETER: key, **{k: v for k, v in params.items() if v}})
+    return f"{base}/voila/render/{page}.ipynb?{query}"
+
+
+def _check_base_url(base_url: str) -> str:
+    parts = urllib.parse.urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"--base-url {base_url!r} is not a web address; use e.g. {DEFAULT_BASE_URL} "
+                          "or https://forms.example.org/workbook")
+    return base_url.rstrip("/")
+
+
+def links_for(base_url: str, role: str, key: str, *, exercise: str | None = None,
+              session_id: int | None = None) -> dict[str, str]:
+    """Page kind -> URL for one key (reflection links name ``exercise`` or ``session_id``)."""
+    out: dict[str, str] = {}
+    for page in PAGES_BY_ROLE.get(role, PAGES_BY_ROLE["participant"]):
+        params: dict[str, str] = {}
+        if page == "reflection":
+            if session_id is not None:
+                params["session"] = str(session_id)
+            else:
+                params["exercise"] = exercise or DEFAULT_EXERCISE
+        out[page] = form_url(base_url, page, key, **params)
+    return out
+
+
+def create_links(store: "Store", cohort_id: str, *, role: str | None = None, people: Iterable[str] | None = None,
+                 base_url: str = DEFAULT_BASE_URL, expires_days: float | None = None,
+                 exercise: str | None = None, session_id: int | None = None) -> list[Invitation]:
+    """Issue a fresh key to every active member of ``cohort_id`` (only ``role``, or only ``people``).
+
+    Each member's earlier keys stop working. Returns the links, which hold the only copy of the
+    keys: hand them out, then throw them away.
+    """
+    base = _check_base_url(base_url)
+    if role is not None and role not in ROLES:
+        raise ValidationError("unknown role", [FieldProblem("role", f"use one of {', '.join(ROLES)}")])
+    if expires_days is not None and expires_days <= 0:
+        raise ValidationError("bad expiry", [FieldProblem("expires", "give a number of days greater than 0")])
+    store.get_cohort(cohort_id)
+    if exercise is not None:
+        store.exercise(exercise, cohort_id)  # an unknown exercise is refused before any key changes
+    if session_id is not None and store.get_session(session_id).cohort_id != cohort_id:
+        raise ValidationError("session of another cohort", [FieldProblem("session", "pick a session of this cohort")])
+    members = store.find_members(cohort_id, role)
+    if people is not None:
+        wanted = list(people)
+        by_id = {m.person_id: m for m in members}
+        members = [by_id[p] if p in by_id else store.get_membership(cohort_id, p) for p in wanted]
+    expires = dt.timedelta(days=expires_days) if expires_days is not None else None
+    out = []
+    for m in members:
+        key = access.issue_token(store, cohort_id, m.person_id, expires_in=expires)
+        grant = store.lookup_token(access.hash_token(key), access.utcnow())
+        out.append(Invitation(m.person_id, m.name, m.email, m.role, key,
+                              links_for(base, m.role, key, exercise=exercise, session_id=session_id),
+                              grant.expires_at if grant else None))
+    return out
+
+
+def revoke_links(store: "Store", cohort_id: str, person_id: str) -> int:
+    """Stop every link of one member; returns how many keys were live."""
+    return access.revoke(store, cohort_id, person_id)
+
+
+CSV_COLUMNS = ("person_id", "name", "email", "role", "page", "url", "expires_at")
+
+
+def write_links_csv(invitations: Sequence[Invitation], path: Path) -> int:
+    """Write one row per (person, page) link; returns the number of rows.
+
+    The file holds live secrets: it is created readable by its owner only.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = 0
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(CSV_COLUMNS)
+        for inv in invitations:
+            for page, url in inv.links.items():
+                w.writerow([inv.person_id, inv.name, inv.email, inv.role, page, url,
+                            inv.expires_at.isoformat() if inv.expires_at else ""])
+                rows += 1
+    return rows

@@ -1,0 +1,207 @@
+"""Serve the participant forms with Voila, hardened for a room of participants.
+
+:func:`voila_command` builds the exact command line (every choice is explained next to its
+option), :func:`serve` runs it and stops it cleanly on Ctrl-C or SIGTERM.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import sqlalchemy as sa
+
+from .config import get_settings
+from .errors import ConfigError
+
+TEMPLATE_NAME = "workbook"
+#: Font Awesome links in Voila's lab template: a render-blocking stylesheet from a CDN. Offline
+#: (or behind a firewall that drops packets) the page waits for it; the forms use no icons.
+CDN_LINKS = (
+    '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@^5/css/all.min.css" '
+    'type="text/css" />',
+    '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@^5/css/v4-shims.min.css" '
+    'type="text/css" />',
+)
+
+
+def default_forms_dir() -> Path:
+    """``notebooks/forms`` of this checkout (or of the current directory)."""
+    here = Path(__file__).resolve().parents[2] / "notebooks" / "forms"
+    return here if here.is_dir() else Path.cwd() / "notebooks" / "forms"
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How to run the forms server. Defaults suit a workshop room on one machine."""
+
+    host: str = "127.0.0.1"
+    port: int = 8866
+    db_url: str | None = None
+    forms_dir: Path = field(default_factory=default_forms_dir)
+    #: nbclient waits this long for a cell's output; its default (4 s) left blank pages under load.
+    iopub_timeout: int = 120
+    #: A kernel with no activity for this long is shut down (a closed tab must not hold ~120 MiB
+    #: forever). Typing in a form is activity, so only a page untouched for an hour is culled.
+    cull_idle_timeout: int = 3600
+    cull_interval: int = 60
+    #: Cull idle kernels even while a tab is still open (tabs left open overnight).
+    cull_connected: bool = True
+    #: Preheated kernels: faster first paint for the first few visitors, but the pool is used up
+    #: by a burst and idle pooled kernels are culled like any other, so it is off by default.
+    preheat: bool = False
+    pool_size: int = 1
+    #: Tornado's websocket limit (default 10 MiB): a larger message closed the connection and the
+    #: text was lost. Raised so the form's own, visible limit is what a participant meets.
+    max_message_bytes: int = 100 * 1024 * 1024
+    extra_args: tuple[str, ...] = ()
+
+    def resolved_db_url(self) -> str:
+        """The database URL kernels get, with a SQLite path made absolute (kernels run in the forms folder)."""
+        url = sa.make_url(get_settings(self.db_url).db_url)
+        if url.get_backend_name() == "sqlite":
+            if not url.database or url.database == ":memory:":
+                raise ConfigError("the forms need a database file or server; an in-memory SQLite database "
+                                  "cannot be shared with Voila's kernels")
+            path = Path(url.database).expanduser().resolve()
+            forms = self.forms_dir.resolve()
+            if forms == path.parent or forms in path.parents:
+                raise ConfigError(f"the database {path} is inside the served folder {forms}; move it elsewhere "
+                                  "so it can never be downloaded")
+            url = url.set(database=str(path))
+        return url.render_as_string(hide_password=False)
+
+
+def voila_config(options: ServeOptions) -> dict[str, Any]:
+    """Settings with structured values, written as ``voila.json`` (the command line takes only scalars)."""
+    return {
+        # Tornado's websocket limit (default 10 MiB): larger messages silently killed the page.
+        "Voila": {"tornado_settings": {"websocket_max_message_size": options.max_message_bytes}},
+        # /voila/files/ serves nothing (by default it serves images under the root).
+        "VoilaConfiguration": {"file_allowlist": [], "file_denylist": [".*"]},
+    }
+
+
+def voila_command(options: ServeOptions, config_dir: Path | None = None) -> list[str]:
+    """The Voila command line for ``options``.
+
+    ``config_dir`` holds our ``voila.json`` and the offline-safe ``workbook`` template (see
+    :func:`write_config`); it is the only place Voila reads configuration from, so a stray
+    ``voila.json`` in the working directory cannot loosen these settings.
+    """
+    forms = options.forms_dir.resolve()
+    if not forms.is_dir():
+        raise ConfigError(f"forms folder {forms} not found; run from the workbook checkout")
+    cmd = [
+        sys.executable, "-m", "voila", str(forms),  # the forms folder is Voila's whole root
+        "--no-browser",
+        f"--Voila.ip={options.host}",
+        f"--port={options.port}",
+        # Never drift to another port: preheated kernels would call back to the wrong one.
+        "--Voila.port_retries=0",
+        "--show_tracebacks=False",
+        "--strip_sources=True",
+        "--theme=light",
+        f"--VoilaExecutor.iopub_timeout={options.iopub_timeout}",
+        f"--MappingKernelManager.cull_idle_timeout={options.cull_idle_timeout}",
+        f"--MappingKernelManager.cull_interval={options.cull_interval}",
+        f"--MappingKernelManager.cull_connected={options.cull_connected}",
+        # ZMQ over TCP raced for ports under load ("Address already in use" hung a kernel).
+        "--KernelManager.transport=ipc",
+    ]
+    if config_dir is not None:
+        cmd += [f"--Voila.config_file_paths={config_dir}", f"--template={TEMPLATE_NAME}"]
+    if options.preheat:
+        cmd += ["--preheat_kernel=True", f"--pool_size={options.pool_size}"]
+    cmd += list(options.extra_args)
+    return cmd
+
+
+def voila_environment(options: ServeOptions, config_dir: Path | None = None,
+                      base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The server's environment: the database URL for the kernels, and our template on JUPYTER_PATH."""
+    env = dict(os.environ if base is None else base)
+    env["WORKBOOK_DB_URL"] = options.resolved_db_url()
+    env.setdefault("MPLBACKEND", "Agg")
+    env["PYTHONUNBUFFERED"] = "1"
+    if config_dir is not None:  # our template is found first
+        env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(config_dir), env.get("JUPYTER_PATH", "")) if p)
+    return env
+
+
+def write_config(root: Path, options: ServeOptions) -> Path:
+    """Write ``voila.json`` and the ``workbook`` template (lab without its CDN stylesheets) under ``root``."""
+    (root / "voila.json").write_text(json.dumps(voila_config(options), indent=1), encoding="utf-8")
+    folder = root / "voila" / "templates" / TEMPLATE_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "conf.json").write_text(json.dumps({"base_template": "lab"}), encoding="utf-8")
+    drop = "".join(f"|replace({json.dumps(link)}, '')" for link in CDN_LINKS)
+    (folder / "index.html.j2").write_text(
+        "{%- extends 'lab/index.html.j2' -%}\n"
+        "{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}\n"
+        "{%- block notebook_css -%}\n"
+        "{%- set css = super() -%}\n"
+        f"{{{{ css{drop} }}}}\n"
+        "{%- endblock notebook_css -%}\n",
+        encoding="utf-8")
+    return root
+
+
+@contextmanager
+def prepared(options: ServeOptions) -> Iterator[tuple[list[str], dict[str, str]]]:
+    """The command and environment, with the template in a temporary folder removed afterwards."""
+    tmp = Path(tempfile.mkdtemp(prefix="workbook-serve-"))
+    try:
+        root = write_config(tmp, options)
+        yield voila_command(options, root), voila_environment(options, root)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def serve(options: ServeOptions, *, stop_timeout: float = 20.0) -> int:
+    """Run Voila until Ctrl-C or SIGTERM; shut its kernels down; return its exit code.
+
+    Voila runs in its own session so a Ctrl-C reaches it once, from us, as SIGTERM: it then stops
+    its loop and shuts every kernel down (a second signal mid-shutdown would orphan kernels).
+    """
+    with prepared(options) as (cmd, env):
+        proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+        stopping = False
+
+        def stop(_sig: int, _frame: FrameType | None) -> None:
+            nonlocal stopping
+            if not stopping:
+                stopping = True
+                proc.send_signal(signal.SIGTERM)
+
+        old_term = signal.signal(signal.SIGTERM, stop)
+        old_int = signal.signal(signal.SIGINT, stop)
+        try:
+            while True:
+                try:
+                    return proc.wait(timeout=1.0) if not stopping else _wait_or_kill(proc, stop_timeout)
+                except subprocess.TimeoutExpired:
+                    continue
+        finally:
+            signal.signal(signal.SIGTERM, old_term)
+            signal.signal(signal.SIGINT, old_int)
+            if proc.poll() is None:
+                _wait_or_kill(proc, stop_timeout)
+
+
+def _wait_or_kill(proc: "subprocess.Popen[bytes]", timeout: float) -> int:
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
