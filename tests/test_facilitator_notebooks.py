@@ -32,3 +32,21 @@ def test_live_retro_notebook_runs(jupyter_env: Path) -> None:
                         cwd=str(jupyter_env))
     text = out.read_text(encoding="utf-8")
     assert "application/vnd.jupyter.widget-view+json" in text and '"ename"' not in text
+
+
+@pytest.mark.slow
+def test_coach_notebook_runs(jupyter_env: Path) -> None:
+    import papermill as pm
+
+    from workbook.sample import generate_sample
+
+    db = jupyter_env / "wb.db"
+    store = Store(f"sqlite:///{db}")
+    import_cohort(store, EXAMPLE)
+    generate_sample(store, "example", weeks=2)
+    out = jupyter_env / "coach.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks/coach/review.ipynb"), str(out),
+                        parameters={"db_url": f"sqlite:///{db}", "coach": "c02"}, kernel_name="python3",
+                        progress_bar=False, cwd=str(jupyter_env))
+    text = out.read_text(encoding="utf-8")
+    assert "application/vnd.jupyter.widget-view+json" in text and '"ename"' not in text

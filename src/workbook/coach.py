@@ -1,0 +1,137 @@
+"""The coach's review desk (JupyterLab or a coach link in Voila): mentees with check-in cadence,
+each mentee's shared entries, comments to write and release, and goals. Widget factories over
+:mod:`workbook.access` and :mod:`workbook.mentoring`; every rule lives there."""
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+
+from . import access
+from .access import Viewer
+from .errors import WorkbookError
+from .mentoring import cadence_days
+
+if TYPE_CHECKING:
+    from .store import Entry, Store
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+@dataclass(frozen=True)
+class MenteeStatus:
+    """One mentee as their coach sees them."""
+
+    person_id: str
+    name: str
+    shared_entries: int
+    last_checkin: dt.datetime | None
+    days_since_checkin: float | None
+    overdue: bool
+    open_goals: int
+
+
+def mentee_overview(store: "Store", coach: Viewer, *, now: dt.datetime | None = None) -> list[MenteeStatus]:
+    """The coach's mentees, most overdue first: check-in cadence from entries shared with the coach."""
+    access.require_role(coach, "coach", "facilitator")
+    now = now or dt.datetime.now(dt.timezone.utc)
+    cadence = cadence_days(store.get_cohort(coach.cohort_id).settings)
+    out = []
+    for mentee_id in store.mentees_of(coach.cohort_id, coach.person_id):
+        m = store.get_membership(coach.cohort_id, mentee_id)
+        shared = access.mentee_entries(store, coach, mentee_id)
+        checkins = [e.created_at for e in shared if e.kind == "checkin"]
+        last = max(checkins) if checkins else None
+        days = (now - last).total_seconds() / 86400 if last else None
+        goals = [g for g in store.find_goals(coach.cohort_id, mentee_id) if g.status == "open"]
+        out.append(MenteeStatus(mentee_id, m.name, len(shared), last, days, days is None or days > cadence,
+                                len(goals)))
+    return sorted(out, key=lambda s: (not s.overdue, -(s.days_since_checkin or 1e9), s.name))
+
+
+class CoachDesk:
+    """Pick a mentee, read what they shared, comment (released now or later), follow their goals."""
+
+    def __init__(self, store: "Store", coach: Viewer) -> None:
+        self.store, self.coach = store, coach
+        self.overview = mentee_overview(store, coach)
+        self.table = widgets.HTML(self._overview_html())
+        self.picker = widgets.Dropdown(options=[(s.name, s.person_id) for s in self.overview], description="Mentee")
+        self.entries = widgets.VBox()
+        self.goals = widgets.HTML()
+        self.status = widgets.HTML()
+        self.picker.observe(lambda _: self.show(), names="value")
+        self.widget = widgets.VBox([widgets.HTML("<h3>My mentees</h3>"), self.table, self.picker, self.goals,
+                                    self.status, self.entries])
+        self.show()
+
+    def _overview_html(self) -> str:
+        rows = []
+        for s in self.overview:
+            since = "no check-in yet" if s.days_since_checkin is None else f"{s.days_since_checkin:.0f} days ago"
+            flag = "<b style='color:#b00020'>overdue</b>" if s.overdue else "on track"
+            rows.append(f"<tr><td>{_esc(s.name)}</td><td>{s.shared_entries}</td><td>{_esc(since)}</td>"
+                        f"<td>{flag}</td><td>{s.open_goals}</td></tr>")
+        return ("<table><tr><th>Mentee</th><th>Shared entries</th><th>Last check-in</th><th>Cadence</th>"
+                "<th>Open goals</th></tr>" + "".join(rows) + "</table>")
+
+    def show(self) -> None:
+        """Show the picked mentee's shared entries, newest first, with the coach's comments."""
+        mentee = self.picker.value
+        if not mentee:
+            self.entries.children = [widgets.HTML("<i>No mentees yet.</i>")]
+            return
+        goals = self.store.find_goals(self.coach.cohort_id, mentee)
+        self.goals.value = "<b>Goals</b><ul>" + "".join(
+            f"<li>{_esc(g.title)}: {g.progress}% ({_esc(g.status)})</li>" for g in goals) + "</ul>"
+        shared = access.mentee_entries(self.store, self.coach, mentee)
+        comments = access.visible_comments(self.store, self.coach, shared)
+        self.entries.children = [self._entry_box(e, [c for c in comments if c.entry_id == e.id]) for e in shared]
+
+    def _entry_box(self, entry: "Entry", comments: list[Any]) -> widgets.Widget:
+        exercise = self.store.exercise(entry.exercise_id, entry.cohort_id)
+        lines = []
+        for p in exercise.prompts:
+            if p.id in entry.answers:
+                value = entry.answers[p.id]
+                shown = "\n".join(f"• {v}" for v in value) if isinstance(value, list) else value
+                lines.append(f"<div><b>{_esc(p.text)}</b><div style='white-space:pre-wrap'>{_esc(shown)}</div></div>")
+        when = entry.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        header = widgets.HTML(f"<h4>{_esc(exercise.title)} <small>{_esc(when)} · shared with "
+                              f"{_esc(entry.visibility)}</small></h4>" + "".join(lines))
+        notes = []
+        for c in comments:
+            state = "released" if c.released else "draft (not yet visible to your mentee)"
+            row: list[widgets.Widget] = [widgets.HTML(f"<i>{_esc(c.body)}</i> — {state}")]
+            if not c.released:
+                release = widgets.Button(description="Release", layout=widgets.Layout(width="90px"))
+                release.on_click(lambda _, cid=c.id: self.release(cid))
+                row.insert(0, release)
+            notes.append(widgets.HBox(row))
+        box = widgets.Textarea(placeholder="Your comment", layout=widgets.Layout(width="95%", height="70px"))
+        now = widgets.Checkbox(value=False, description="Release to mentee now")
+        send = widgets.Button(description="Add comment", button_style="primary")
+        send.on_click(lambda _: self.comment(entry.id, box.value, now.value))
+        return widgets.VBox([header, *notes, box, widgets.HBox([now, send])],
+                            layout=widgets.Layout(border="1px solid #ddd", padding="6px", margin="6px 0"))
+
+    def comment(self, entry_id: int, body: str, release: bool) -> None:
+        """Add a comment through the access rules; errors show in the status line, nothing stored."""
+        try:
+            access.comment_on(self.store, self.coach, entry_id, body, release=release)
+        except WorkbookError as exc:
+            self.status.value = f"<span style='color:#b00020'>{_esc(exc)}</span>"
+            return
+        self.status.value = "Comment saved" + (" and released." if release else " as a draft.")
+        self.show()
+
+    def release(self, comment_id: int) -> None:
+        """Release a draft comment to the mentee."""
+        self.store.release_comment(comment_id, by=self.coach.person_id)
+        self.status.value = "Comment released."
+        self.show()

@@ -1,0 +1,50 @@
+"""The coach's desk: only shared entries, comments drafted then released, cadence flags."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from workbook import AccessDenied, Store
+from workbook.access import Viewer
+from workbook.coach import CoachDesk, mentee_overview
+
+C01 = Viewer("c01", "example", "coach")
+G = {"description": "d", "evaluation": "e", "conclusion": "c"}
+
+
+def test_overview_flags_overdue_checkins(example: Store) -> None:
+    now = dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc)
+    example.add_entry("example", "p01", "mentorship-checkin", {"mood": 4}, visibility="coach",
+                      created_at=now - dt.timedelta(days=3))
+    example.add_entry("example", "p02", "mentorship-checkin", {"mood": 2}, visibility="coach",
+                      created_at=now - dt.timedelta(days=30))
+    example.add_entry("example", "p12", "mentorship-checkin", {"mood": 2}, visibility="private",
+                      created_at=now - dt.timedelta(days=1))  # private: the coach does not see it
+    rows = {s.person_id: s for s in mentee_overview(example, C01, now=now)}
+    assert set(rows) == {"p01", "p02", "p12"}
+    assert not rows["p01"].overdue and rows["p02"].overdue
+    assert rows["p12"].overdue and rows["p12"].last_checkin is None and rows["p12"].open_goals == 0
+
+
+def test_desk_shows_shared_only_and_comments_flow(example: Store) -> None:
+    example.add_entry("example", "p01", "gibbs", {**G, "description": "PRIVATE-TEXT"}, visibility="private")
+    shared = example.add_entry("example", "p01", "gibbs", {**G, "description": "<b>SHARED</b>"}, visibility="coach")
+    desk = CoachDesk(example, C01)
+    desk.picker.value = "p01"
+    html = "".join(w.children[0].value for w in desk.entries.children)
+    assert "&lt;b&gt;SHARED&lt;/b&gt;" in html and "PRIVATE-TEXT" not in html
+    box = desk.entries.children[0]
+    textarea, (release_now, send) = box.children[-2], box.children[-1].children
+    textarea.value = "Well observed"
+    send.click()
+    [c] = example.find_comments([shared.id])
+    assert c.body == "Well observed" and not c.released
+    release_button = desk.entries.children[0].children[1].children[0]
+    release_button.click()
+    assert example.find_comments([shared.id])[0].released
+
+
+def test_desk_is_not_for_participants(example: Store) -> None:
+    with pytest.raises(AccessDenied):
+        CoachDesk(example, Viewer("p01", "example", "participant"))
