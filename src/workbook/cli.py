@@ -382,5 +382,38 @@ def match_cmd(ctx: click.Context, cohort_id: str, do_apply: bool, weights: str, 
         click.echo(applied, err=fmt != "table")
 
 
+@main.command()
+@click.argument("cohort_id")
+@click.option("--kind", "kinds", type=click.Choice(["participant", "mentee", "cohort", "all"]), multiple=True,
+              default=("all",), show_default=True, help="Which reports (repeatable).")
+@click.option("--person", "people", multiple=True, metavar="ID",
+              help="Only this person's reports (as participant, mentee or coach); repeatable.")
+@click.option("--since", default="", metavar="DATE", help="First day of the period (YYYY-MM-DD).")
+@click.option("--until", default="", metavar="DATE", help="Last day of the period (YYYY-MM-DD).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Reports run at once (default: CPU count).")
+@click.option("--engine", type=click.Choice(["pool", "papermill"]), default="pool", show_default=True,
+              help="pool: warm kernels reused across reports; papermill: one fresh kernel per report.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: reports/COHORT).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+@clean_errors
+def report(ctx: click.Context, cohort_id: str, kinds: tuple[str, ...], people: tuple[str, ...], since: str,
+           until: str, jobs: int | None, engine: str, out_dir: Path | None, quiet: bool) -> None:
+    """Generate report pages (executed notebook + HTML) for a cohort, and an index.html."""
+    from .reports import generate_reports
+
+    result = generate_reports(cohort_id, kinds=kinds, people=people, since=since, until=until, jobs=jobs,
+                              engine=engine, out_dir=out_dir, db_url=ctx.obj.get("db"), progress=not quiet)
+    done = len(result.outcomes) - len(result.failed)
+    per = result.seconds / len(result.outcomes) if result.outcomes else 0.0
+    click.echo(f"{done} of {len(result.outcomes)} reports in {result.seconds:.1f} s ({per:.2f} s each, "
+               f"engine {engine}). Index: {result.index_path}")
+    for o in result.failed:
+        click.echo(f"FAILED {o.job.kind} {o.job.label}: {o.error}", err=True)
+    if result.failed:
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,165 @@
+"""Display building blocks for report notebooks: escaped HTML fragments, tables and PNG charts.
+
+Everything a person wrote goes through :func:`esc` before it becomes HTML, so ``<script>`` in
+an answer stays text in the notebook, in Voila and in the exported page.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+#: Output metadata key under which a report records its one-line summary (read back by the index).
+SUMMARY_KEY = "workbook"
+
+#: Readable at A4 width: 8 in wide at 100 dpi is 800 px, the width of the page's text column.
+FIGSIZE = (8.0, 3.5)
+DPI = 100
+
+STYLE = """<style>
+.wb-report{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.45;max-width:52rem}
+.wb-report h1{font-size:1.7rem;margin:.2rem 0}
+.wb-muted{color:#555}
+.wb-report table.wb-table{border-collapse:collapse;margin:.4rem 0 1rem 0;font-size:.92rem}
+.wb-report table.wb-table th,.wb-report table.wb-table td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
+.wb-report table.wb-table th{background:#f3f4f6}
+.wb-report table.wb-table tr.wb-alert td{background:#fde8e8}
+.wb-suppressed{color:#777;font-style:italic}
+.wb-entry{border-left:3px solid #c7d2fe;padding:.3rem .8rem;margin:.8rem 0}
+.wb-entry h4{margin:.1rem 0 .3rem 0;font-size:1rem}
+.wb-entry .wb-q{font-weight:600;margin-top:.35rem}
+.wb-entry .wb-a{margin:0 0 0 .8rem;white-space:pre-wrap}
+.wb-badge{display:inline-block;border-radius:.6rem;padding:0 .5rem;font-size:.78rem;background:#eef2ff;color:#3730a3}
+.wb-comment{background:#f0fdf4;border-radius:.3rem;padding:.3rem .6rem;margin:.4rem 0}
+.wb-bar{display:inline-block;height:.7rem;background:#6366f1;border-radius:.2rem;vertical-align:middle}
+.wb-bartrack{display:inline-block;width:8rem;height:.7rem;background:#e5e7eb;border-radius:.2rem;margin-right:.4rem}
+.wb-stats{display:flex;flex-wrap:wrap;gap:.6rem;margin:.5rem 0}
+.wb-stat{border:1px solid #e5e7eb;border-radius:.4rem;padding:.4rem .8rem;min-width:7rem}
+.wb-stat b{display:block;font-size:1.3rem}
+</style>"""
+
+
+def esc(value: Any) -> str:
+    """HTML-escape anything (None becomes an empty string)."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+class Block:
+    """An HTML fragment shown as a cell output, with a plain-text fallback and an optional summary.
+
+    The summary travels in the output's metadata (``{"workbook": {"summary": ...}}``) so the
+    batch runner can read it back from the executed notebook with nbformat.
+    """
+
+    def __init__(self, html_text: str, text: str = "", *, summary: str | None = None) -> None:
+        self.html = html_text
+        self.text = text
+        self.summary = summary
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, str], dict[str, Any]]:
+        data = {"text/html": f'<div class="wb-report">{self.html}</div>', "text/plain": self.text or "(see HTML)"}
+        meta = {SUMMARY_KEY: {"summary": self.summary}} if self.summary is not None else {}
+        return data, meta
+
+    def __add__(self, other: "Block") -> "Block":
+        return Block(self.html + other.html, "\n".join(t for t in (self.text, other.text) if t),
+                     summary=self.summary if self.summary is not None else other.summary)
+
+
+class Chart:
+    """A matplotlib figure rendered once to PNG (deterministic bytes, no pyplot state)."""
+
+    def __init__(self, figure: "Figure", alt: str) -> None:
+        buf = io.BytesIO()
+        # No "Software" tag: the pages of two engines or two versions compare equal.
+        figure.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+        self.png = buf.getvalue()
+        self.alt = alt
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"image/png": base64.b64encode(self.png).decode("ascii"), "text/plain": self.alt}
+
+
+def new_figure(ncols: int = 1) -> tuple["Figure", list[Any]]:
+    """A figure at A4 text width with ``ncols`` axes side by side (no pyplot, no global state)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=FIGSIZE, layout="constrained")
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    for ax in axes:
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="y", alpha=0.3)
+    return fig, list(axes)
+
+
+def note(text: str) -> Block:
+    """A muted one-paragraph note (escaped)."""
+    return Block(f'<p class="wb-muted">{esc(text)}</p>', text)
+
+
+def fmt(value: Any) -> str:
+    """A cell value as text: dates short, floats to one decimal, missing as an em dash."""
+    if value is None:
+        return "—"
+    try:
+        import pandas as pd
+
+        if value is pd.NA or (isinstance(value, float) and value != value):
+            return "—"
+        if isinstance(value, pd.Timestamp):
+            value = value.to_pydatetime()
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
+          alert: Callable[[int], bool] | None = None, raw_columns: Iterable[int] = (),
+          empty: str = "Nothing in this period.") -> Block:
+    """An HTML table; every cell is escaped unless its column index is in ``raw_columns``.
+
+    ``alert(i)`` marks row ``i`` (highlighted, e.g. an overdue gap).
+    """
+    raw = set(raw_columns)
+    rows = list(rows)
+    if not rows:
+        return note(empty)
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = []
+    text_lines = ["\t".join(headers)]
+    for i, row in enumerate(rows):
+        cls = ' class="wb-alert"' if alert is not None and alert(i) else ""
+        cells = "".join(f"<td>{cell if j in raw else esc(fmt(cell))}</td>" for j, cell in enumerate(row))
+        body.append(f"<tr{cls}>{cells}</tr>")
+        text_lines.append("\t".join(fmt(c) for j, c in enumerate(row) if j not in raw))
+    return Block(f'<table class="wb-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>',
+                 "\n".join(text_lines))
+
+
+def suppressed(min_size: int) -> str:
+    """The raw HTML shown in place of a suppressed figure."""
+    return f'<span class="wb-suppressed">fewer than {min_size}</span>'
+
+
+def progress_bar(percent: int) -> str:
+    """Raw HTML of a small progress bar for a 0-100 value."""
+    p = max(0, min(100, int(percent)))
+    return f'<span class="wb-bartrack"><span class="wb-bar" style="width:{p}%"></span></span>{p}%'
+
+
+def stats(items: Sequence[tuple[str, Any]]) -> Block:
+    """A row of headline numbers (label, value)."""
+    cells = "".join(f'<div class="wb-stat"><b>{esc(fmt(v))}</b>{esc(label)}</div>' for label, v in items)
+    return Block(f'<div class="wb-stats">{cells}</div>', "\n".join(f"{label}: {fmt(v)}" for label, v in items))

@@ -1,0 +1,131 @@
+"""What every report needs: an open store, the cohort, the period, and rendering of entries."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from ..errors import ConfigError
+from .blocks import Block, esc, fmt
+
+if TYPE_CHECKING:
+    from ..store import Cohort, Comment, Entry, Store
+
+_STORES: dict[str, "Store"] = {}
+
+
+def report_store(db_url: str = "") -> "Store":
+    """The store for ``db_url`` (empty: ``$WORKBOOK_DB_URL`` or ./workbook.db), opened once per process.
+
+    A pooled report kernel keeps the connection pool across reports; it holds no person's data.
+    """
+    from ..config import get_settings
+    from ..store import Store
+
+    url = get_settings(db_url or None).db_url
+    if url not in _STORES:
+        _STORES[url] = Store(url, create=False)
+    return _STORES[url]
+
+
+@dataclass(frozen=True)
+class Period:
+    """The reporting period: ``since`` inclusive, ``until`` exclusive (aware UTC datetimes or None)."""
+
+    since: dt.datetime | None
+    until: dt.datetime | None
+    label: str
+
+    def filters(self) -> dict[str, dt.datetime]:
+        """Keyword filters for ``find_entries`` and the access functions."""
+        out = {}
+        if self.since is not None:
+            out["since"] = self.since
+        if self.until is not None:
+            out["until"] = self.until
+        return out
+
+    def contains(self, at: dt.datetime) -> bool:
+        """Whether ``at`` falls in the period."""
+        return (self.since is None or at >= self.since) and (self.until is None or at < self.until)
+
+
+def _day(text: str, name: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(f"{name}={text!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def period(cohort: "Cohort", since: str = "", until: str = "") -> Period:
+    """The period from two ISO dates, both inclusive, as whole days in the cohort's time zone."""
+    zone = ZoneInfo(cohort.timezone)
+    start = end = None
+    if since:
+        d = _day(since, "since")
+        start = dt.datetime(d.year, d.month, d.day, tzinfo=zone).astimezone(dt.timezone.utc)
+    if until:
+        d = _day(until, "until") + dt.timedelta(days=1)
+        end = dt.datetime(d.year, d.month, d.day, tzinfo=zone).astimezone(dt.timezone.utc)
+    if start and end and end <= start:
+        raise ConfigError(f"the period is empty: since {since} is after until {until}")
+    if since and until:
+        label = f"{since} to {until}"
+    elif since:
+        label = f"since {since}"
+    elif until:
+        label = f"up to {until}"
+    else:
+        label = "the whole programme so far"
+    return Period(start, end, label)
+
+
+def now_or_end(p: Period) -> dt.datetime:
+    """The end of the period, or now when it is open-ended."""
+    now = dt.datetime.now(dt.timezone.utc)
+    return min(now, p.until) if p.until is not None else now
+
+
+def local(at: dt.datetime, cohort: "Cohort") -> str:
+    """A timestamp as the cohort reads it: ``2026-10-05 14:03``."""
+    return at.astimezone(ZoneInfo(cohort.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+VISIBILITY_LABELS = {"private": "private", "coach": "shared with coach", "cohort": "shared with cohort"}
+
+
+def render_entries(store: "Store", cohort: "Cohort", entries: Sequence["Entry"],
+                   comments: Iterable["Comment"] = (), *, names: Mapping[str, str] | None = None,
+                   empty: str = "No entries in this period.") -> Block:
+    """Entries with every answered prompt (question, answer) and the comments given, all escaped."""
+    if not entries:
+        return Block(f'<p class="wb-muted">{esc(empty)}</p>', empty)
+    catalogue = store.catalogue(cohort.id)
+    by_entry: dict[int, list["Comment"]] = {}
+    for c in comments:
+        by_entry.setdefault(c.entry_id, []).append(c)
+    names = names or {}
+    parts, text = [], []
+    for e in entries:
+        try:
+            ex = catalogue.get(e.exercise_id)
+            title, prompts = ex.title, {p.id: p.text for p in ex.prompts}
+        except Exception:  # a retired custom exercise: still show the answers under their ids
+            title, prompts = e.exercise_id, {}
+        items = []
+        for pid, value in e.answers.items():
+            shown = "\n".join(f"• {v}" for v in value) if isinstance(value, list) else fmt(value)
+            items.append(f'<div class="wb-q">{esc(prompts.get(pid, pid))}</div><div class="wb-a">{esc(shown)}</div>')
+            text.append(f"{prompts.get(pid, pid)}: {shown}")
+        notes = []
+        for c in by_entry.get(e.id, []):
+            state = "" if c.released else " (not yet released to the mentee)"
+            notes.append(f'<div class="wb-comment"><b>{esc(names.get(c.author_id, c.author_id))}</b>'
+                         f'<span class="wb-muted">{esc(state)}</span>: {esc(c.body)}</div>')
+            text.append(f"Comment: {c.body}")
+        badge = esc(VISIBILITY_LABELS.get(e.visibility, e.visibility))
+        parts.append(f'<div class="wb-entry"><h4>{esc(title)} <span class="wb-muted">· {esc(local(e.created_at, cohort))}'
+                     f'</span> <span class="wb-badge">{badge}</span></h4>{"".join(items)}{"".join(notes)}</div>')
+    return Block("".join(parts), "\n".join(text))

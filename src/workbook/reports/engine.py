@@ -1,0 +1,189 @@
+"""The warm-kernel papermill engine: reuse one running kernel per worker thread across reports.
+
+Registered as the ``workbook_pool`` papermill engine (pyproject entry point). papermill imports
+this module while it registers its own engines, so it must stay cheap to import and must only
+take :class:`NBClientEngine` from :mod:`papermill.engines`, which exists by then.
+
+Why an engine and not ``papermill.execute_notebook(km=...)``: passing ``km`` makes nbclient
+create (and leak) a new kernel client per call. :class:`PoolEngine` hands nbclient the kernel
+manager *and* its one client, so nothing is created or torn down per report, and resets the
+kernel's namespace before each report so no person's data reaches the next one.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from papermill.engines import NBClientEngine
+
+log = logging.getLogger(__name__)
+
+#: ``--HistoryManager.hist_file=:memory:``: a long-lived kernel must not grow (or lock) an SQLite history file.
+KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
+PREPARE = '__import__("workbook.reports.kernel", fromlist=["_"]).prepare()'
+RESET = '__import__("workbook.reports.kernel", fromlist=["_"]).reset()'
+
+
+class KernelStartError(RuntimeError):
+    """A pooled kernel could not be started (twice)."""
+
+
+class WarmKernel:
+    """One running kernel and its one client, owned by the thread that starts it.
+
+    Use as a context manager (or call :meth:`start` / :meth:`shutdown`): shutdown stops the
+    channels, the kernel process and removes its connection file.
+    """
+
+    def __init__(self, kernel_name: str = "python3", *, start_timeout: float = 60.0) -> None:
+        self.kernel_name = kernel_name
+        self.start_timeout = start_timeout
+        self.km: Any = None
+        self.kc: Any = None
+        self.reports = 0
+
+    def __enter__(self) -> "WarmKernel":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    def start(self) -> None:
+        """Start the kernel and warm it up; a kernel that dies at start is retried once."""
+        for attempt in (1, 2):
+            try:
+                self._start()
+                return
+            except Exception as exc:  # "Kernel died before replying to kernel_info", port clashes, timeouts
+                self.shutdown()
+                if attempt == 2:
+                    raise KernelStartError(f"could not start a report kernel ({type(exc).__name__}: {exc})") from exc
+                log.warning("report kernel failed to start (%s); retrying once", exc)
+                time.sleep(0.5)
+
+    def _start(self) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGS))
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        run_sync(self.kc.wait_for_ready)(timeout=self.start_timeout)
+        self.kc.allow_stdin = False
+        self.run_silent(PREPARE, timeout=self.start_timeout)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the kernel process is running."""
+        from jupyter_core.utils import run_sync
+
+        return self.km is not None and bool(run_sync(self.km.is_alive)())
+
+    def run_silent(self, code: str, timeout: float = 30.0) -> None:
+        """Execute ``code`` without history, output or ``Out`` entries; raise if it fails."""
+        from jupyter_core.utils import run_sync
+
+        run_sync(self._run_silent)(code, timeout)
+
+    async def _run_silent(self, code: str, timeout: float) -> None:
+        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"the report kernel did not answer within {timeout:.0f} s")
+            reply = await self.kc.get_shell_msg(timeout=left)
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                break
+        content = reply["content"]
+        if content.get("status") != "ok":
+            raise RuntimeError(f"{content.get('ename')}: {content.get('evalue')}")
+
+    def reset(self) -> None:
+        """Clean namespace and process state for the next report."""
+        self.run_silent(RESET)
+
+    def restart(self) -> None:
+        """Replace a stuck or dead kernel by a fresh warm one."""
+        self.shutdown()
+        self.start()
+
+    def shutdown(self) -> None:
+        """Stop the client and the kernel and remove the connection file; safe to call twice."""
+        from jupyter_core.utils import run_sync
+
+        kc, km, self.kc, self.km = self.kc, self.km, None, None
+        if kc is not None:
+            try:
+                kc.stop_channels()
+            except Exception:  # pragma: no cover - best effort on a broken kernel
+                pass
+        if km is not None:
+            try:
+                if run_sync(km.is_alive)():
+                    run_sync(km.shutdown_kernel)(now=False)
+            except Exception:  # pragma: no cover
+                try:
+                    run_sync(km.shutdown_kernel)(now=True)
+                except Exception:
+                    pass
+            finally:
+                try:
+                    run_sync(km._async_cleanup_resources)()
+                except Exception:  # pragma: no cover
+                    pass
+
+
+_local = threading.local()
+
+
+def thread_kernel(kernel_name: str = "python3", start_timeout: float = 60.0) -> WarmKernel:
+    """The calling thread's warm kernel (started on first use), for plain ``papermill -e workbook_pool``."""
+    wk = getattr(_local, "kernel", None)
+    if wk is None or not wk.alive:
+        wk = WarmKernel(kernel_name, start_timeout=start_timeout)
+        wk.start()
+        _local.kernel = wk
+        import atexit
+
+        atexit.register(wk.shutdown)
+    return wk
+
+
+class PoolEngine(NBClientEngine):
+    """papermill engine executing on a warm kernel instead of starting one per notebook.
+
+    Pass ``warm_kernel=`` (a :class:`WarmKernel` owned by the calling thread) through
+    ``papermill.execute_notebook(..., engine_name="workbook_pool", warm_kernel=wk)``; without
+    it the calling thread's own kernel is started on first use and kept.
+    """
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
+                                 stdout_file: Any = None, stderr_file: Any = None, start_timeout: float = 60,
+                                 execution_timeout: float | None = None, warm_kernel: WarmKernel | None = None,
+                                 **kwargs: Any) -> Any:
+        """Execute ``nb_man.nb`` on the warm kernel after resetting it."""
+        from papermill.clientwrap import PapermillNotebookClient
+        from papermill.utils import merge_kwargs, remove_args
+
+        wk = warm_kernel or thread_kernel(kernel_name or "python3", start_timeout)
+        wk.reset()
+        kwargs = remove_args(["input_path"], **kwargs)
+        safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+        final_kwargs = merge_kwargs(safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                                    startup_timeout=start_timeout, kernel_name=wk.kernel_name, log=log,
+                                    log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+        client = PapermillNotebookClient(nb_man, km=wk.km, **final_kwargs)
+        # Handing over the client too is the point: nbclient then neither creates nor closes one.
+        client.kc = wk.kc
+        try:
+            return client.execute()
+        finally:
+            client.kc = None
+            client.km = None
+            wk.reports += 1

@@ -1,0 +1,66 @@
+"""Runs inside a pooled report kernel: warm it up once, and put it back to a clean state between reports.
+
+:func:`prepare` imports what the templates use (so each report skips the import cost) and
+records the process state a template could change; :func:`reset` clears the user namespace and
+restores that state. Neither leaves a name in the user namespace: the pool calls them as
+``__import__("workbook.reports.kernel", fromlist=["_"]).reset()`` in a silent execution.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from typing import Any
+
+_saved: dict[str, Any] = {}
+
+#: Modules the templates use; importing them here is the "warm" in warm kernel.
+PRELOAD = ("pandas", "matplotlib", "matplotlib.figure", "matplotlib.dates", "workbook", "workbook.access",
+           "workbook.analytics", "workbook.mentoring", "workbook.reports.views", "sqlalchemy", "alembic.script")
+
+
+def prepare() -> None:
+    """Import the templates' modules and record the state :func:`reset` restores."""
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    import matplotlib
+
+    _saved["cwd"] = os.getcwd()
+    _saved["env"] = dict(os.environ)
+    _saved["rc"] = dict(matplotlib.rcParams)
+    _saved["path"] = list(sys.path)
+    _saved["warnings"] = list(warnings.filters)
+
+
+def reset() -> None:
+    """Clear the user namespace and restore cwd, environment, pandas options and matplotlib rcParams."""
+    ip = get_ipython()  # type: ignore[name-defined]  # noqa: F821 - provided by IPython
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    ip.reset(new_session=True)
+    if not _saved:
+        prepare()
+    if os.getcwd() != _saved["cwd"]:
+        os.chdir(_saved["cwd"])
+    if dict(os.environ) != _saved["env"]:
+        os.environ.clear()
+        os.environ.update(_saved["env"])
+    import matplotlib
+    import pandas as pd
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pd.reset_option("all")
+        dict.update(matplotlib.rcParams, _saved["rc"])  # values were validated when first set
+    sys.path[:] = _saved["path"]
+    warnings.filters[:] = _saved["warnings"]
+    warnings.onceregistry.clear()
+    warnings._filters_mutated()  # type: ignore[attr-defined]  # forget which warnings were already shown
+    # The report store's connection pool survives (it holds no one's data); its catalogue cache
+    # is dropped so a changed custom exercise is seen.
+    from . import context
+
+    for store in context._STORES.values():
+        store.forget_catalogue()

@@ -1,0 +1,307 @@
+"""The batch: plan one report per person (and one for the cohort), execute them, export HTML, write the index.
+
+Two engines (a registry, as papermill's own ``engines.py``):
+
+- ``pool`` (default): ``jobs`` worker threads, each owning one warm kernel reused across its
+  reports (:class:`~workbook.reports.engine.PoolEngine`), HTML rendered in the same thread;
+- ``papermill``: papermill's plain engine, one fresh kernel per report (the baseline).
+
+Both produce the same pages. No thread changes the working directory (papermill #578): all
+paths are absolute and ``cwd`` is never passed.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import re
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+
+#: Where the shipped templates live (the repository's notebooks/reports).
+TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "notebooks" / "reports"
+KINDS: tuple[str, ...] = ("participant", "mentee", "cohort")
+ENGINES: dict[str, str | None] = {"pool": "workbook_pool", "papermill": None}
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """One report to produce: which template, for whom, with which parameters, under which file name."""
+
+    kind: str
+    stem: str
+    label: str
+    template: Path
+    parameters: dict[str, Any]
+
+
+@dataclass
+class ReportOutcome:
+    """What became of one report."""
+
+    job: ReportJob
+    ok: bool
+    ipynb_path: Path | None = None
+    html_path: Path | None = None
+    summary: str | None = None
+    error: str | None = None
+    cell: int | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class BatchResult:
+    """Every outcome of a batch, where the index is, and how long it took."""
+
+    out_dir: Path
+    index_path: Path | None
+    outcomes: list[ReportOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+    engine: str = "pool"
+
+    @property
+    def failed(self) -> list[ReportOutcome]:
+        """The reports that failed."""
+        return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def ok(self) -> bool:
+        """True when every report was produced."""
+        return not self.failed
+
+
+def _safe(part: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", part).strip("._") or "x"
+
+
+def plan_reports(store: Any, cohort_id: str, *, kinds: Iterable[str] = ("all",), people: Sequence[str] = (),
+                 since: str = "", until: str = "", templates_dir: Path | None = None) -> list[ReportJob]:
+    """The reports of a batch, in a stable order (cohort first, then participants, then mentees).
+
+    ``people`` limits participant reports to those people and mentee reports to those mentees
+    or coaches; the cohort report is planned unless only some people were asked for.
+    """
+    wanted = set(KINDS) if "all" in kinds else set(kinds)
+    unknown = wanted - set(KINDS)
+    if unknown:
+        raise ConfigError(f"unknown report kind {sorted(unknown)[0]!r}; use one of {', '.join(KINDS)} or all")
+    tdir = Path(templates_dir) if templates_dir else TEMPLATES_DIR
+    cohort = store.get_cohort(cohort_id)
+    names = {m.person_id: m.name for m in store.find_members(cohort_id, active_only=False)}
+    members = {m.person_id for m in store.find_members(cohort_id)}
+    for p in people:
+        if p not in members:
+            raise ConfigError(f"{p!r} is not a member of cohort {cohort_id!r}; run `workbook people {cohort_id}`")
+    chosen = set(people)
+    base = {"cohort_id": cohort_id, "since": since, "until": until, "db_url": ""}
+    jobs: list[ReportJob] = []
+    if "cohort" in wanted and (not chosen or "cohort" in kinds):
+        jobs.append(ReportJob("cohort", "cohort", cohort.name, tdir / "cohort.ipynb", dict(base)))
+    participants = [m.person_id for m in store.find_members(cohort_id, "participant")]
+    if "participant" in wanted:
+        for pid in participants:
+            if not chosen or pid in chosen:
+                jobs.append(ReportJob("participant", f"participant-{_safe(pid)}", f"{names.get(pid, pid)} ({pid})",
+                                      tdir / "participant.ipynb", {**base, "person_id": pid}))
+    if "mentee" in wanted:
+        for pid in participants:
+            for coach in sorted(store.coaches_of(cohort_id, pid)):
+                if not chosen or pid in chosen or coach in chosen:
+                    jobs.append(ReportJob("mentee", f"mentee-{_safe(coach)}-{_safe(pid)}",
+                                          f"{names.get(pid, pid)} for {names.get(coach, coach)}",
+                                          tdir / "mentee.ipynb", {**base, "person_id": pid, "coach_id": coach}))
+    for j in jobs:
+        if not j.template.is_file():
+            raise ConfigError(f"report template {j.template} is missing")
+    return jobs
+
+
+def _import_papermill() -> Any:
+    # nbformat validates through jsonschema, which imports the optional ``rfc3987_syntax``
+    # IRI checker (~2 s here). No notebook schema uses IRI formats: mark it absent unless
+    # something already loaded it, and jsonschema skips that checker.
+    if "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+    import papermill
+
+    return papermill
+
+
+@contextlib.contextmanager
+def _kernel_env(db_url: str) -> Iterator[None]:
+    """Kernels started in this block connect to ``db_url`` (through the environment, never a parameter).
+
+    The URL may carry a password: it must not be written into the executed notebooks.
+    """
+    old = os.environ.get("WORKBOOK_DB_URL")
+    os.environ["WORKBOOK_DB_URL"] = db_url
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("WORKBOOK_DB_URL", None)
+        else:
+            os.environ["WORKBOOK_DB_URL"] = old
+
+
+def run_report(job: ReportJob, out_dir: Path, *, engine: str = "pool", warm_kernel: Any = None,
+               execution_timeout: float = 120, start_timeout: float = 60) -> ReportOutcome:
+    """Execute one report and export its page; never raises for a failing report."""
+    pm = _import_papermill()
+    from papermill.exceptions import PapermillExecutionError
+
+    from .html import notebook_html, notebook_summary
+
+    ipynb = out_dir / f"{job.stem}.ipynb"
+    page = out_dir / f"{job.stem}.html"
+    t0 = time.perf_counter()
+    extra: dict[str, Any] = {"warm_kernel": warm_kernel} if engine == "pool" else {}
+    attempts = 2
+    for attempt in range(1, attempts + 1):
+        try:
+            nb = pm.execute_notebook(str(job.template), str(ipynb), parameters=job.parameters,
+                                     engine_name=ENGINES[engine], kernel_name="python3", progress_bar=False,
+                                     request_save_on_cell_execute=False, start_timeout=start_timeout,
+                                     execution_timeout=execution_timeout, **extra)
+            break
+        except PapermillExecutionError as exc:
+            page.unlink(missing_ok=True)
+            return ReportOutcome(job, False, ipynb, None, error=f"cell {exc.cell_index}: {exc.ename}: {exc.evalue}",
+                                 cell=exc.cell_index, seconds=time.perf_counter() - t0)
+        except Exception as exc:  # dead kernel, start failure, timeout: the batch goes on
+            timeout = type(exc).__name__ == "CellTimeoutError"
+            if warm_kernel is not None:
+                with contextlib.suppress(Exception):
+                    warm_kernel.restart()
+            if attempt == attempts or timeout:
+                page.unlink(missing_ok=True)
+                return ReportOutcome(job, False, ipynb if ipynb.exists() else None, None,
+                                     error=f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
+                                     seconds=time.perf_counter() - t0)
+    page.write_text(notebook_html(nb, job.label), encoding="utf-8")
+    return ReportOutcome(job, True, ipynb, page, summary=notebook_summary(nb), seconds=time.perf_counter() - t0)
+
+
+def _worker(jobs: "queue.Queue[ReportJob]", results: "queue.Queue[ReportOutcome | BaseException]", out_dir: Path,
+            engine: str, stop: threading.Event, timeouts: tuple[float, float]) -> None:
+    wk = None
+    try:
+        if engine == "pool":
+            from .engine import WarmKernel
+
+            wk = WarmKernel(start_timeout=timeouts[1])
+            wk.start()
+        while not stop.is_set():
+            try:
+                job = jobs.get_nowait()
+            except queue.Empty:
+                break
+            results.put(run_report(job, out_dir, engine=engine, warm_kernel=wk, execution_timeout=timeouts[0],
+                                   start_timeout=timeouts[1]))
+    except BaseException as exc:  # a kernel that never started: the main thread hands its jobs to others
+        results.put(exc)
+    finally:
+        if wk is not None:
+            wk.shutdown()
+
+
+def generate_reports(cohort_id: str, *, kinds: Iterable[str] = ("all",), people: Sequence[str] = (),
+                     since: str = "", until: str = "", jobs: int | None = None, engine: str = "pool",
+                     out_dir: Path | str | None = None, db_url: str | None = None,
+                     templates_dir: Path | str | None = None, progress: bool = True,
+                     execution_timeout: float = 120, start_timeout: float = 60) -> BatchResult:
+    """Generate the reports of a cohort: an executed ``.ipynb`` and an HTML page each, plus ``index.html``.
+
+    One report's failure is recorded in :attr:`BatchResult.failed` (person, cell, error) and the
+    batch goes on. ``jobs`` defaults to the CPU count; ``engine`` is ``pool`` or ``papermill``.
+    """
+    from ..config import get_settings
+    from ..store import Store
+
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    settings = get_settings(db_url)
+    store = Store(settings.db_url, create=False)
+    try:
+        planned = plan_reports(store, cohort_id, kinds=kinds, people=people, since=since, until=until,
+                               templates_dir=Path(templates_dir) if templates_dir else None)
+        if since or until:  # check the dates before starting any kernel
+            from .context import period
+
+            period(store.get_cohort(cohort_id), since, until)
+    finally:
+        store.close()
+    out = Path(out_dir) if out_dir else settings.reports_dir / _safe(cohort_id)
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)  # papermill does not create folders
+    t0 = time.perf_counter()
+    result = BatchResult(out, None, engine=engine)
+    if planned:
+        _import_papermill()
+        result.outcomes = _execute(planned, out, engine, jobs or os.cpu_count() or 1, progress,
+                                   (execution_timeout, start_timeout), settings.db_url)
+    from .html import write_index
+
+    order = {j.stem: i for i, j in enumerate(planned)}
+    result.outcomes.sort(key=lambda o: order[o.job.stem])
+    result.index_path = write_index(out, f"Reports: {cohort_id}", result.outcomes)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _execute(planned: list[ReportJob], out: Path, engine: str, n_jobs: int, progress: bool,
+             timeouts: tuple[float, float], db_url: str) -> list[ReportOutcome]:
+    from tqdm import tqdm
+
+    todo: queue.Queue[ReportJob] = queue.Queue()
+    for j in planned:
+        todo.put(j)
+    results: queue.Queue[ReportOutcome | BaseException] = queue.Queue()
+    stop = threading.Event()
+    outcomes: list[ReportOutcome] = []
+    n_workers = max(1, min(n_jobs, len(planned)))
+    with _kernel_env(db_url):
+        workers = [threading.Thread(target=_worker, args=(todo, results, out, engine, stop, timeouts),
+                                    name=f"workbook-report-{i}", daemon=True) for i in range(n_workers)]
+        for w in workers:
+            w.start()
+        bar = tqdm(total=len(planned), unit="report", disable=not progress, dynamic_ncols=True)
+        broken: list[BaseException] = []
+        try:
+            while len(outcomes) < len(planned):
+                try:
+                    item = results.get(timeout=0.5)
+                except queue.Empty:
+                    if all(not w.is_alive() for w in workers) and results.empty():
+                        break  # every worker gave up: fail what is left below
+                    continue
+                if isinstance(item, BaseException):
+                    broken.append(item)
+                    continue
+                outcomes.append(item)
+                bar.update(1)
+                if not item.ok:
+                    bar.write(f"FAILED {item.job.kind} {item.job.label}: {item.error}")
+        except KeyboardInterrupt:
+            stop.set()
+            raise
+        finally:
+            bar.close()
+            stop.set()
+            for w in workers:
+                w.join(timeout=30)
+        reason = f"no report kernel could be started ({broken[0]})" if broken else "not run"
+        while True:
+            try:
+                job = todo.get_nowait()
+            except queue.Empty:
+                break
+            outcomes.append(ReportOutcome(job, False, error=reason))
+    return outcomes
