@@ -1,0 +1,215 @@
+"""End to end in a real browser: `workbook serve` (Voila) + Debian's Chromium through Playwright.
+
+One server and one browser for the whole module. Screenshots of each form land in the
+module's tmp dir (printed at the end of the run with ``-s``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from workbook import Store, access, import_cohort
+
+from .browser_support import CHROMIUM, ROOT, Server, fill_prompt, launch_chromium, running_server, wait_for_form
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+                       reason="Debian's chromium is not installed (make system-deps)"),
+]
+
+XSS = '<script>alert("xss")</script><img src=x onerror="alert(1)"> & done'
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A SQLite database with the example cohort, keys for a few people, and the server on it."""
+    work = tmp_path_factory.mktemp("browser")
+    db = work / "data" / "workbook.db"
+    url = f"sqlite:///{db}"
+    store = Store(url)
+    import_cohort(store, ROOT / "cohorts" / "example")
+    keys = {p: access.issue_token(store, "example", p) for p in ("p01", "p02", "p03", "f01")}
+    keys["expired"] = access.issue_token(store, "example", "p04", expires_in=dt.timedelta(seconds=-1))
+    goal = store.add_goal("example", "p03", "Run a retro on my own")
+    session = store.add_session("example", "start-stop-continue", facilitator_id="f01")
+    with running_server(work, url) as server:
+        yield {"server": server, "store": store, "keys": keys, "work": work, "db": db, "goal": goal,
+               "session": session}
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def browser(site: dict[str, Any]) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh tab that records any JavaScript dialog (an XSS that ran would open one)."""
+    ctx = browser.new_context(viewport={"width": 1000, "height": 900})
+    pg = ctx.new_page()
+    pg.dialogs = []  # type: ignore[attr-defined]
+
+    def on_dialog(d: Any) -> None:
+        pg.dialogs.append(d.message)  # type: ignore[attr-defined]
+        d.dismiss()
+
+    pg.on("dialog", on_dialog)
+    yield pg
+    ctx.close()
+
+
+def form_url(server: Server, kind: str, key: str, **params: str) -> str:
+    extra = "".join(f"&{k}={v}" for k, v in params.items())
+    return f"{server.url}/voila/render/{kind}.ipynb?key={key}{extra}"
+
+
+def save_and_wait(page: Any) -> str:
+    page.locator(".wb-submit").click()
+    page.wait_for_selector(".wb-status .wb-ok, .wb-status .wb-error", timeout=60_000)
+    return page.locator(".wb-status").inner_text()
+
+
+def test_reflection_every_prompt_type_then_journal(site: dict[str, Any], page: Any) -> None:
+    server, store, work = site["server"], site["store"], site["work"]
+    exercise = store.exercise("after-action-review", "example")
+    assert {p.type for p in exercise.prompts} == {"text", "list", "scale", "choice"}
+    page.goto(form_url(server, "reflection", site["keys"]["p01"], exercise=exercise.id))
+    wait_for_form(page)
+    for i, prompt in enumerate(exercise.prompts):
+        fill_prompt(page, prompt, XSS if i == 0 else f"answer {i} for {prompt.id}")
+    page.locator(".wb-visibility input[type=radio]").nth(0).check()  # only me
+    page.screenshot(path=str(work / "reflection.png"), full_page=True)
+    status = save_and_wait(page)
+    assert "Saved at" in status, status
+    page.locator(".wb-submit").click(force=True)  # a late double click changes nothing
+    [entry] = store.find_entries("example", author_id="p01")
+    assert entry.visibility == "private" and entry.exercise_id == exercise.id
+    first = exercise.prompts[0]
+    assert entry.answers[first.id] == XSS  # stored exactly as typed
+    for p in exercise.prompts[1:]:
+        expected = {"scale": p.scale_max, "choice": p.options[0] if p.options else None,
+                    "list": [f"answer {exercise.prompts.index(p)} for {p.id}", "second item"]}.get(p.type)
+        if expected is not None:
+            assert entry.answers[p.id] == expected, p.id
+
+    page.goto(form_url(server, "journal", site["keys"]["p01"]))
+    page.wait_for_selector(".wb-entry", timeout=60_000)
+    answers = page.locator(".wb-answer").all_inner_texts()
+    assert XSS in answers  # shown literally, as text
+    assert page.locator(".wb-journal img").count() == 0 and page.locator(".wb-journal script").count() == 0
+    page.screenshot(path=str(work / "journal.png"), full_page=True)
+    assert page.dialogs == []  # type: ignore[attr-defined]
+    assert store.count_entries("example") == 1
+
+
+def test_checkin_with_goal(site: dict[str, Any], page: Any) -> None:
+    server, store, work = site["server"], site["store"], site["work"]
+    page.goto(form_url(server, "checkin", site["keys"]["p03"]))
+    wait_for_form(page)
+    assert "Run a retro on my own" in page.locator(".wb-goals").inner_text()
+    ex = store.exercise("mentorship-checkin", "example")
+    for prompt in ex.prompts:
+        fill_prompt(page, prompt, f"check-in {prompt.id}")
+    # Move the goal slider with the keyboard (what a person without a mouse does).
+    handle = page.locator(f".wb-goal-{site['goal'].id} .noUi-handle, .wb-goal-{site['goal'].id} [role=slider]").first
+    handle.focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    page.screenshot(path=str(work / "checkin.png"), full_page=True)
+    assert "Saved at" in save_and_wait(page)
+    [entry] = store.find_entries("example", author_id="p03", kind="checkin")
+    assert entry.answers["mood"] == 5
+    assert store.get_goal(site["goal"].id).progress > 0
+
+
+def test_retro_cards_in_a_session(site: dict[str, Any], page: Any) -> None:
+    server, store, work = site["server"], site["store"], site["work"]
+    session = site["session"]
+    page.goto(form_url(server, "retro", site["keys"]["p02"], session=str(session.id)))
+    wait_for_form(page)
+    start = page.locator(".wb-prompt-start")
+    start.locator("input[type=text]").nth(0).fill("pair reflections")
+    start.locator("input[type=text]").nth(1).fill("rotate the facilitator")
+    start.locator(".wb-add-card").click()
+    page.wait_for_function("document.querySelectorAll('.wb-prompt-start input[type=text]').length === 3")
+    start.locator("input[type=text]").nth(2).fill("share agendas early")
+    page.locator(".wb-prompt-stop input[type=text]").first.fill("overrunning")
+    page.screenshot(path=str(work / "retro.png"), full_page=True)
+    assert "Saved at" in save_and_wait(page)
+    cards = sorted(c["text"] for c in store.find_cards(session.id))
+    assert cards == ["overrunning", "pair reflections", "rotate the facilitator", "share agendas early"]
+
+
+@pytest.mark.parametrize("key", ["", "wrong-key", "expired"])
+def test_bad_key_shows_a_message_and_no_form(site: dict[str, Any], page: Any, key: str) -> None:
+    key = site["keys"].get(key, key)
+    before = site["store"].count_entries("example")
+    page.goto(form_url(site["server"], "reflection", key, exercise="gibbs"))
+    page.wait_for_selector(".wb-page-message", timeout=60_000)
+    assert "not valid" in page.locator(".wb-page-message").inner_text()
+    assert page.locator(".wb-submit").count() == 0 and page.locator("textarea").count() == 0
+    if key == "wrong-key":
+        page.screenshot(path=str(site["work"] / "bad-key.png"))
+    assert site["store"].count_entries("example") == before
+
+
+def test_facilitator_page_refuses_a_participant_key(site: dict[str, Any], page: Any) -> None:
+    page.goto(form_url(site["server"], "participation", site["keys"]["p01"]))
+    page.wait_for_selector(".wb-page-message", timeout=60_000)
+    assert "not available with your link" in page.locator(".wb-page-message").inner_text()
+    page.goto(form_url(site["server"], "participation", site["keys"]["f01"]))
+    page.wait_for_selector(".wb-table", timeout=60_000)
+    assert "Lucía" in page.locator(".wb-table").inner_text() or page.locator(".wb-table tr").count() > 5
+
+
+def test_no_data_file_is_reachable_over_http(site: dict[str, Any]) -> None:
+    server: Server = site["server"]
+    db: Path = site["db"]
+    sqlite3.connect(db).close()
+    assert db.read_bytes()[:15] == b"SQLite format 3"
+    rel_db = os.path.relpath(db, ROOT / "notebooks" / "forms")
+    paths = [
+        "/voila/files/workbook.db", f"/voila/files/{rel_db}", f"/voila/files/{db}", "/files/workbook.db",
+        f"/files/{db}", "/voila/static/workbook.db", f"/voila/static/{rel_db}", "/workbook.db", "/data/workbook.db",
+        "/voila/files/../../cohorts/example/roster.csv", "/voila/files/%2e%2e/%2e%2e/cohorts/example/roster.csv",
+        "/files/cohorts/example/roster.csv", "/cohorts/example/roster.csv", "/voila/static/../../cohorts/example/roster.csv",
+        "/voila/render/../../cohorts/example/roster.csv", "/voila/files/reflection.ipynb",
+        "/voila/api/contents/../../cohorts/example", "/api/contents/cohorts/example/roster.csv",
+        "/voila/tree/../../cohorts",
+    ]
+    roster = (ROOT / "cohorts" / "example" / "roster.csv").read_bytes()[:60]
+    for path in paths:
+        status, body = server.get(path)
+        assert b"SQLite format 3" not in body and roster not in body, path
+        assert status in (301, 302, 403, 404, 405) or (status == 200 and b"roster" not in body), (path, status)
+    status, body = server.get("/voila/api/contents")
+    assert status == 200 and b"workbook.db" not in body and b"roster" not in body
+
+
+def test_page_does_not_load_anything_from_a_cdn(site: dict[str, Any], page: Any) -> None:
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(form_url(site["server"], "journal", site["keys"]["p02"]))
+    page.wait_for_selector(".wb-journal", timeout=60_000)
+    outside = [u for u in requests if not u.startswith(site["server"].url) and not u.startswith("data:")]
+    assert outside == []
+
+
+def test_screenshots_were_written(site: dict[str, Any]) -> None:
+    shots = sorted(p.name for p in site["work"].glob("*.png"))
+    assert {"reflection.png", "journal.png", "checkin.png", "retro.png"} <= set(shots), shots
+    print(f"\nscreenshots in {site['work']}: {', '.join(shots)}")
