@@ -317,14 +317,17 @@ def invite(ctx: click.Context, cohort_id: str, role: str | None, people: tuple[s
 @click.option("--pool-size", default=1, show_default=True, type=int, help="Warm kernels per form with --preheat.")
 @click.option("--cull-idle", default=3600, show_default=True, type=int, metavar="SECONDS",
               help="Shut down a form's kernel after this long without activity.")
+@click.option("--cull-interval", default=60, show_default=True, type=int, metavar="SECONDS",
+              help="How often idle kernels are looked for.")
 @click.pass_context
 @clean_errors
-def serve(ctx: click.Context, host: str, port: int, preheat: bool, pool_size: int, cull_idle: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, preheat: bool, pool_size: int, cull_idle: int,
+          cull_interval: int) -> None:
     """Serve the participant forms (notebooks/forms) with Voila until Ctrl-C."""
     from .serve import ServeOptions, serve as run_voila
 
     options = ServeOptions(host=host, port=port, db_url=ctx.obj.get("db"), preheat=preheat, pool_size=pool_size,
-                           cull_idle_timeout=cull_idle)
+                           cull_idle_timeout=cull_idle, cull_interval=cull_interval)
     open_store(ctx, create=False).close()  # a missing or outdated database is reported before Voila starts
     click.echo(f"Serving the forms at http://{host}:{port}/ (Ctrl-C stops).")
     code = run_voila(options)
@@ -357,10 +360,12 @@ def match_cmd(ctx: click.Context, cohort_id: str, do_apply: bool, weights: str, 
         result = matching.propose(store, cohort_id, options, keep_existing=keep_existing)
     except ValidationError as exc:
         raise WorkbookError(matching.one_line(exc)) from None
+    applied = ""
     if do_apply:
-        matching.apply(store, cohort_id, result)
+        stored = matching.apply(store, cohort_id, result)
+        fixed = sum(p.status == "fixed" for p in stored)
+        applied = f"Applied: {len(stored)} pairings stored for {cohort_id!r} ({fixed} fixed)."
     frame = matching.result_frame(result, matching.names_of(store, cohort_id))
-    applied = f"Applied: {result.matched_count} pairings stored for {cohort_id!r}." if do_apply else ""
     if fmt == "json":
         pairs = [dict(mentor_id=p.mentor_id, mentee_id=p.mentee_id, score=p.score, reasons=list(p.reasons),
                       fixed=p.fixed) for p in result.pairs]
@@ -395,16 +400,20 @@ def match_cmd(ctx: click.Context, cohort_id: str, do_apply: bool, weights: str, 
               help="pool: warm kernels reused across reports; papermill: one fresh kernel per report.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: reports/COHORT).")
+@click.option("--templates", "templates_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=None, help="Folder with your own participant/mentee/cohort.ipynb (default: the shipped ones).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 @clean_errors
 def report(ctx: click.Context, cohort_id: str, kinds: tuple[str, ...], people: tuple[str, ...], since: str,
-           until: str, jobs: int | None, engine: str, out_dir: Path | None, quiet: bool) -> None:
+           until: str, jobs: int | None, engine: str, out_dir: Path | None, templates_dir: Path | None,
+           quiet: bool) -> None:
     """Generate report pages (executed notebook + HTML) for a cohort, and an index.html."""
     from .reports import generate_reports
 
     result = generate_reports(cohort_id, kinds=kinds, people=people, since=since, until=until, jobs=jobs,
-                              engine=engine, out_dir=out_dir, db_url=ctx.obj.get("db"), progress=not quiet)
+                              engine=engine, out_dir=out_dir, db_url=ctx.obj.get("db"), templates_dir=templates_dir,
+                              progress=not quiet)
     done = len(result.outcomes) - len(result.failed)
     per = result.seconds / len(result.outcomes) if result.outcomes else 0.0
     click.echo(f"{done} of {len(result.outcomes)} reports in {result.seconds:.1f} s ({per:.2f} s each, "

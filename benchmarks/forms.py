@@ -1,0 +1,300 @@
+"""Forms benchmark: time-to-interactive in Chromium, and server capacity with light clients.
+
+    python benchmarks/forms.py [--loads 10] [--clients 20 50] [--skip-browser] [--skip-capacity]
+
+1. Time-to-interactive (TTI): navigation start to an enabled Save button in headless Chromium,
+   over ``--loads`` sequential page loads (a fresh tab each), without and with preheated kernels.
+2. Capacity: N participants with distinct links at once, each a *light client* (the page over
+   HTTP plus the kernel websocket, speaking the widget protocol: fill the required answers,
+   click Save, wait for "Saved"). One box playing N Chromiums would measure Chromium, not the
+   server. Reports failures, rows stored vs submissions, server + kernel memory at peak, and
+   after the connections close and culling runs.
+
+Not a test: it prints figures to record in the issue. Uses a temporary SQLite database.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psutil  # noqa: E402
+import websockets  # noqa: E402
+
+from tests.browser_support import Server, launch_chromium, running_server  # noqa: E402
+from workbook import Store, access, import_cohort  # noqa: E402
+
+EXERCISE = "gibbs"
+ANSWERS = {"description": "We ran the planning workshop.", "evaluation": "Good energy; overran.",
+           "conclusion": "Timebox the agenda."}
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0-100)."""
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, int(round(q / 100 * len(s) + 0.5)) - 1))
+    return s[k]
+
+
+def make_site(work: Path, people: int) -> tuple[str, list[str]]:
+    """A database with the example cohort plus ``people`` extra participants; one key each."""
+    db = f"sqlite:///{work / 'data' / 'workbook.db'}"
+    store = Store(db)
+    cohort = work / "example"
+    cohort.mkdir(exist_ok=True)
+    src = ROOT / "cohorts" / "example"
+    (cohort / "cohort.toml").write_text((src / "cohort.toml").read_text())
+    roster = (src / "roster.csv").read_text().rstrip("\n").splitlines()
+    header = roster[0].split(",")
+    for i in range(people):
+        row = {h: "" for h in header}
+        row.update(id=f"b{i:03d}", name=f"Bench Person {i}", email=f"b{i}@bench.example", role="participant",
+                   timezone="Europe/London", languages="English", capacity="0")
+        roster.append(",".join(row[h] for h in header))
+    (cohort / "roster.csv").write_text("\n".join(roster) + "\n")
+    import_cohort(store, cohort)
+    ids = [m.person_id for m in store.find_members("example", "participant")]
+    keys = [access.issue_token(store, "example", pid) for pid in ids]
+    store.close()
+    return db, keys
+
+
+def tree_memory(root_pid: int) -> tuple[float, int]:
+    """RSS (MiB) of a process and all its descendants, and how many of them are kernels."""
+    try:
+        root = psutil.Process(root_pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0, 0
+    total, kernels = 0, 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+            if "ipykernel" in " ".join(p.cmdline()):
+                kernels += 1
+        except psutil.NoSuchProcess:
+            pass
+    return total / 2**20, kernels
+
+
+class PeakSampler(threading.Thread):
+    """Samples the server tree's memory every ``every`` seconds; keeps the peak."""
+
+    def __init__(self, pid: int, every: float = 0.5) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.peak_mib, self.peak_kernels = 0.0, 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            mib, k = tree_memory(self.pid)
+            self.peak_mib, self.peak_kernels = max(self.peak_mib, mib), max(self.peak_kernels, k)
+            self._halt.wait(self.every)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+
+
+# --- 1. time-to-interactive in Chromium -------------------------------------------------------
+
+def chromium_tti(server: Server, keys: list[str], loads: int, gap: float) -> list[float]:
+    """Seconds from navigation start to an enabled Save button, one fresh tab per load."""
+    from playwright.sync_api import sync_playwright
+
+    out = []
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        for i in range(loads):
+            ctx = browser.new_context()
+            page = ctx.new_page()
+            url = f"{server.url}/voila/render/reflection.ipynb?key={keys[i % len(keys)]}&exercise={EXERCISE}"
+            page.goto(url, wait_until="commit", timeout=120_000)
+            page.wait_for_selector(".wb-submit:not([disabled])", timeout=120_000)
+            out.append(page.evaluate("performance.now()") / 1000)
+            ctx.close()  # closing the tab: Voila's own shutdown beacon, then culling
+            time.sleep(gap)
+        browser.close()
+    return out
+
+
+# --- 2. light clients --------------------------------------------------------------------------
+
+@dataclass
+class ClientResult:
+    ok: bool
+    page_s: float = 0.0
+    total_s: float = 0.0
+    error: str = ""
+
+
+@dataclass
+class Kernel:
+    ws: Any
+    session: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    async def send(self, msg_type: str, content: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
+        msg = {"header": {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "session": self.session,
+                          "username": "bench", "date": dt.datetime.now(dt.timezone.utc).isoformat(),
+                          "version": "5.3"},
+               "parent_header": {}, "metadata": metadata or {}, "content": content, "channel": "shell",
+               "buffers": []}
+        await self.ws.send(json.dumps(msg))
+
+    async def comm_msg(self, comm_id: str, data: dict[str, Any]) -> None:
+        await self.send("comm_msg", {"comm_id": comm_id, "data": data})
+
+    async def next_comm_msg(self) -> dict[str, Any]:
+        while True:
+            raw = await self.ws.recv()
+            if isinstance(raw, bytes):
+                continue
+            msg = json.loads(raw)
+            if msg.get("msg_type") == "comm_msg" or msg.get("header", {}).get("msg_type") == "comm_msg":
+                return msg["content"]
+
+
+def _find(states: dict[str, Any], css: str) -> str:
+    for mid, s in states.items():
+        if css in s["state"].get("_dom_classes", []):
+            return mid
+    raise LookupError(css)
+
+
+def _child_input(states: dict[str, Any], box_id: str) -> str:
+    for ref in states[box_id]["state"]["children"]:
+        mid = ref.removeprefix("IPY_MODEL_")
+        if states[mid]["model_name"] == "TextareaModel":
+            return mid
+    raise LookupError(box_id)
+
+
+async def light_client(server: Server, key: str, timeout: float) -> ClientResult:
+    """Open the reflection page, fill the required answers, Save, wait for "Saved at"."""
+    t0 = time.perf_counter()
+    url = f"{server.url}/voila/render/reflection.ipynb?key={key}&exercise={EXERCISE}"
+    try:
+        html = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=timeout).read().decode())
+        page_s = time.perf_counter() - t0
+        kid = re.search(r'"kernelId":\s*"([^"]+)"', html)
+        if not kid or "widget-view+json" not in html:
+            return ClientResult(False, page_s, error="page without a widget (blank page)")
+        ws_url = f"ws://127.0.0.1:{server.port}/api/kernels/{kid.group(1)}/channels?session_id={uuid.uuid4().hex}"
+        async with websockets.connect(ws_url, max_size=2**26, open_timeout=timeout) as ws:
+            k = Kernel(ws)
+            control = uuid.uuid4().hex
+            await k.send("comm_open", {"comm_id": control, "target_name": "jupyter.widget.control", "data": {}},
+                         {"version": "1.0.0"})
+            await k.comm_msg(control, {"method": "request_states"})
+            while True:
+                c = await asyncio.wait_for(k.next_comm_msg(), timeout)
+                if c["comm_id"] == control and c["data"].get("method") == "update_states":
+                    states = c["data"]["states"]
+                    break
+            for pid, text in ANSWERS.items():
+                await k.comm_msg(_child_input(states, _find(states, f"wb-prompt-{pid}")),
+                                 {"method": "update", "state": {"value": text}, "buffer_paths": []})
+            status = _find(states, "wb-status")
+            await k.comm_msg(_find(states, "wb-submit"), {"method": "custom", "content": {"event": "click"}})
+            while True:
+                c = await asyncio.wait_for(k.next_comm_msg(), timeout)
+                value = c["data"].get("state", {}).get("value", "")
+                if c["comm_id"] == status and value:
+                    ok = "Saved at" in value
+                    return ClientResult(ok, page_s, time.perf_counter() - t0, "" if ok else value[:120])
+    except Exception as exc:  # every failure is a result here, not a crash
+        return ClientResult(False, time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}"[:160])
+
+
+async def burst(server: Server, keys: list[str], timeout: float) -> list[ClientResult]:
+    return list(await asyncio.gather(*(light_client(server, k, timeout) for k in keys)))
+
+
+def capacity(work: Path, clients: int, cull_wait: float) -> dict[str, Any]:
+    """``clients`` light clients at once on a fresh server and database."""
+    site = work / f"cap{clients}"
+    site.mkdir()
+    db, keys = make_site(site, clients)
+    with running_server(site, db, "--cull-idle", "20", "--cull-interval", "5") as server:
+        idle_mib, _ = tree_memory(server.proc.pid)
+        sampler = PeakSampler(server.proc.pid)
+        sampler.start()
+        t0 = time.perf_counter()
+        results = asyncio.run(burst(server, keys[:clients], timeout=180))
+        wall = time.perf_counter() - t0
+        sampler.stop()
+        time.sleep(cull_wait)  # connections are closed; culling frees the kernels
+        after_mib, after_kernels = tree_memory(server.proc.pid)
+        log_text = server.log.read_text(errors="replace")
+    store = Store(db)
+    rows = store.count_entries("example")
+    store.close()
+    ok = [r for r in results if r.ok]
+    return dict(clients=clients, ok=len(ok), failed=len(results) - len(ok), rows=rows, wall_s=wall,
+                page_median_s=statistics.median(r.page_s for r in results),
+                page_p95_s=percentile([r.page_s for r in results], 95),
+                saved_median_s=statistics.median(r.total_s for r in ok) if ok else float("nan"),
+                saved_p95_s=percentile([r.total_s for r in ok], 95) if ok else float("nan"),
+                idle_mib=idle_mib, peak_mib=sampler.peak_mib, peak_kernels=sampler.peak_kernels,
+                after_mib=after_mib, after_kernels=after_kernels,
+                iopub_timeouts=log_text.count("Timeout waiting for IOPub"),
+                errors=sorted({r.error for r in results if r.error})[:5])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--loads", type=int, default=10)
+    ap.add_argument("--gap", type=float, default=4.0, help="seconds between sequential loads (pool refill)")
+    ap.add_argument("--clients", type=int, nargs="*", default=[20, 50])
+    ap.add_argument("--cull-wait", type=float, default=40.0)
+    ap.add_argument("--skip-browser", action="store_true")
+    ap.add_argument("--skip-capacity", action="store_true")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="wb-bench-forms-"))
+    print(f"workdir {work}; {psutil.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.1f} GiB RAM")
+    if not args.skip_browser:
+        tti: dict[str, list[float]] = {}
+        for mode, extra in (("plain", ()), ("preheat", ("--preheat", "--pool-size", "1"))):
+            site = work / f"tti-{mode}"
+            site.mkdir()
+            db, keys = make_site(site, 0)
+            with running_server(site, db, *extra) as server:
+                if mode == "preheat":
+                    time.sleep(15)  # let the pools fill before the first load
+                tti[mode] = chromium_tti(server, keys, args.loads, args.gap)
+            print(f"TTI {mode:<8} median {statistics.median(tti[mode]):.2f} s  "
+                  f"p95 {percentile(tti[mode], 95):.2f} s  (all: {', '.join(f'{x:.2f}' for x in tti[mode])})")
+        ratio = statistics.median(tti["preheat"]) / statistics.median(tti["plain"])
+        print(f"TTI preheat/plain median ratio {ratio:.2f}")
+    if not args.skip_capacity:
+        for n in args.clients:
+            r = capacity(work, n, args.cull_wait)
+            print(f"capacity {n:>3} clients: ok {r['ok']}, failed {r['failed']}, rows stored {r['rows']} "
+                  f"(must equal {r['ok']}); wall {r['wall_s']:.1f} s; page median {r['page_median_s']:.1f} s "
+                  f"p95 {r['page_p95_s']:.1f} s; saved median {r['saved_median_s']:.1f} s p95 {r['saved_p95_s']:.1f} s")
+            print(f"    memory: idle {r['idle_mib']:.0f} MiB, peak {r['peak_mib']:.0f} MiB with {r['peak_kernels']} "
+                  f"kernels ({(r['peak_mib'] - r['idle_mib']) / max(r['peak_kernels'], 1):.0f} MiB/kernel); "
+                  f"after close + culling {r['after_mib']:.0f} MiB, {r['after_kernels']} kernels; "
+                  f"IOPub timeouts in log {r['iopub_timeouts']}")
+            if r["errors"]:
+                print(f"    errors: {r['errors']}")
+
+
+if __name__ == "__main__":
+    main()
