@@ -96,6 +96,13 @@ def test_fixed_pairs_cannot_be_swapped_and_survive_apply(example: Store) -> None
     assert kept.fixed and kept.reasons[0] == "fixed by the facilitator"
     with pytest.raises(ValidationError, match="not in the proposal"):
         fix_pair(again, "c01", "p06")
+    # A proposal made before someone else fixed a pair is refused, not stored twice.
+    stale = replace(again, pairs=tuple(replace(p, mentor_id="c01", fixed=False) if p.mentee_id == "p06" else p
+                                       for p in again.pairs))
+    before = dump(example)
+    with pytest.raises(ValidationError, match="out of date"):
+        apply(example, COHORT, stale)
+    assert dump(example) == before
 
 
 def test_options_from_text_report_every_problem() -> None:

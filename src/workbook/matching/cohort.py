@@ -364,9 +364,17 @@ def apply(store: "Store", cohort_id: str, result: MatchResult) -> list[Pairing]:
     Pairs fixed by the facilitator are stored as ``fixed``, every other pair as ``active``;
     proposed and active pairings not in the proposal are removed, pairings already ``fixed``
     are kept. Returns every pairing of the cohort afterwards. Raises NotFoundError (nothing
-    changed) if a pair names someone who is not a member.
+    changed) if a pair names someone who is not a member, and ValidationError if a pair gives a
+    mentee who is fixed to another mentor in the store a second mentor (a stale proposal).
     """
     store.get_cohort(cohort_id)
+    fixed_to = {p.mentee_id: p.coach_id for p in store.find_pairings(cohort_id, statuses=("fixed",))}
+    clashes = [p for p in result.pairs if fixed_to.get(p.mentee_id, p.mentor_id) != p.mentor_id]
+    if clashes:
+        raise ValidationError("the proposal is out of date; nothing was stored", [
+            FieldProblem(f"{p.mentor_id}:{p.mentee_id}",
+                         f"{p.mentee_id} is fixed to {fixed_to[p.mentee_id]} in the store; propose again")
+            for p in clashes])
     rows = [(p.mentor_id, p.mentee_id, float(p.score), tuple(p.reasons)) for p in result.pairs]
     stored = store.replace_pairings(cohort_id, rows, status="active", keep_fixed=True)
     # The store takes one status per call: pairs newly fixed in the proposal are promoted.
