@@ -93,6 +93,12 @@ def local(at: dt.datetime, cohort: "Cohort") -> str:
     return at.astimezone(ZoneInfo(cohort.timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def ordered_answers(answers: Mapping[str, object], prompt_ids: Sequence[str]) -> list[tuple[str, object]]:
+    """Answers in the exercise's prompt order (a JSON column may not keep the order they were stored in)."""
+    rank = {pid: i for i, pid in enumerate(prompt_ids)}
+    return sorted(answers.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+
+
 VISIBILITY_LABELS = {"private": "private", "coach": "shared with coach", "cohort": "shared with cohort"}
 
 
@@ -115,7 +121,7 @@ def render_entries(store: "Store", cohort: "Cohort", entries: Sequence["Entry"],
         except Exception:  # a retired custom exercise: still show the answers under their ids
             title, prompts = e.exercise_id, {}
         items = []
-        for pid, value in e.answers.items():
+        for pid, value in ordered_answers(e.answers, list(prompts)):
             shown = "\n".join(f"• {v}" for v in value) if isinstance(value, list) else fmt(value)
             items.append(f'<div class="wb-q">{esc(prompts.get(pid, pid))}</div><div class="wb-a">{esc(shown)}</div>')
             text.append(f"{prompts.get(pid, pid)}: {shown}")

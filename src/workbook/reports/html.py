@@ -1,8 +1,8 @@
 """Executed report notebooks to standalone HTML pages (no code, images embedded, works offline), and the index.
 
-nbconvert's ``lab`` template loads require.js and MathJax from a CDN; report pages need
-neither (no widgets, no maths), so a two-block template extending ``lab`` drops them and a
-page opens from a file without a network.
+nbconvert's ``lab`` template loads require.js, MathJax and Mermaid from a CDN; report pages
+need none of them (no widgets, maths or diagrams), so a small template extending ``lab`` drops them (a page opens
+from a file without a network) and gives each chart its alternative text.
 """
 from __future__ import annotations
 
@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block data_png scoped %}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}" alt="{{ output.data.get('text/plain', 'chart') | escape_html }}">
+</div>
+{% endblock data_png %}
 """
 
 _local = threading.local()
@@ -59,6 +65,7 @@ def notebook_summary(nb: Any) -> str | None:
 
 
 _VOLATILE = [
+    re.compile(r"cell-id=[0-9A-Za-z_-]+"),  # papermill's injected-parameters cell gets a random id
     re.compile(r'"(start_time|end_time|duration|execution_count|exception)":\s*[^,}\n]+'),
     re.compile(r"\s+$", re.MULTILINE),
 ]

@@ -173,7 +173,10 @@ def run_report(job: ReportJob, out_dir: Path, *, engine: str = "pool", warm_kern
             break
         except PapermillExecutionError as exc:
             page.unlink(missing_ok=True)
-            return ReportOutcome(job, False, ipynb, None, error=f"cell {exc.cell_index}: {exc.ename}: {exc.evalue}",
+            first = next((line.strip() for line in str(exc.source).splitlines() if line.strip()), "")
+            first = first if len(first) <= 60 else first[:57] + "..."
+            return ReportOutcome(job, False, ipynb, None,
+                                 error=f"cell {exc.cell_index} [{first}]: {exc.ename}: {exc.evalue}",
                                  cell=exc.cell_index, seconds=time.perf_counter() - t0)
         except Exception as exc:  # dead kernel, start failure, timeout: the batch goes on
             timeout = type(exc).__name__ == "CellTimeoutError"
@@ -256,9 +259,22 @@ def generate_reports(cohort_id: str, *, kinds: Iterable[str] = ("all",), people:
     return result
 
 
+class _NoBar:
+    """Stands in for a tqdm bar when no progress is shown (failures are in the result)."""
+
+    def update(self, n: int = 1) -> None:
+        """Nothing to draw."""
+
+    def write(self, text: str) -> None:
+        """Quiet: the caller reports failures from the result."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
 def _execute(planned: list[ReportJob], out: Path, engine: str, n_jobs: int, progress: bool,
              timeouts: tuple[float, float], db_url: str) -> list[ReportOutcome]:
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     todo: queue.Queue[ReportJob] = queue.Queue()
     for j in planned:
@@ -272,7 +288,8 @@ def _execute(planned: list[ReportJob], out: Path, engine: str, n_jobs: int, prog
                                     name=f"workbook-report-{i}", daemon=True) for i in range(n_workers)]
         for w in workers:
             w.start()
-        bar = tqdm(total=len(planned), unit="report", disable=not progress, dynamic_ncols=True)
+        # No tqdm object at all when quiet: even a disabled bar starts tqdm's monitor thread.
+        bar = tqdm(total=len(planned), unit="report", dynamic_ncols=True) if progress else _NoBar()
         broken: list[BaseException] = []
         try:
             while len(outcomes) < len(planned):

@@ -20,7 +20,7 @@ from .. import access, analytics, mentoring
 from ..access import Viewer
 from ..errors import NotFoundError
 from .blocks import STYLE, Block, Chart, esc, fmt, new_figure, note, progress_bar, stats, suppressed, table
-from .context import Period, local, now_or_end, period, render_entries, report_store
+from .context import Period, local, now_or_end, ordered_answers, period, render_entries, report_store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -467,11 +467,12 @@ class CohortReport:
         catalogue = self.store.catalogue(self.cohort.id)
         rows = []
         for e in entries:
-            text = next((v for v in e.answers.values() if isinstance(v, str) and v.strip()), "")
             try:
-                title = catalogue.get(e.exercise_id).title
+                ex = catalogue.get(e.exercise_id)
+                title, order = ex.title, [p.id for p in ex.prompts]
             except Exception:
-                title = e.exercise_id
+                title, order = e.exercise_id, []
+            text = next((v for _, v in ordered_answers(e.answers, order) if isinstance(v, str) and v.strip()), "")
             rows.append((local(e.created_at, self.cohort)[:10], title, text if len(text) <= 300 else text[:297] + "..."))
         return table(["date", "exercise", "excerpt"], rows, empty="Nothing was shared with the cohort in this period.")
 

@@ -1,0 +1,95 @@
+"""Cohort aggregates: small groups suppressed, and what subtraction would reveal suppressed too."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from workbook import Store, import_cohort
+from workbook.access import aggregate_frame
+from workbook.analytics import (checkins_by_coach, completion_by_exercise, mood_by_week, pairing_coverage,
+                                session_participation, suppress_group, suppress_partition, weekly_participation)
+from workbook.reports.views import CohortReport
+
+MON = dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.timezone.utc)
+
+
+def frame(rows: list[tuple[str, int, int | None]]) -> pd.DataFrame:
+    """(author, week offset, mood) -> an aggregate frame like access.aggregate_frame's."""
+    return pd.DataFrame([dict(entry_id=i, author_id=a, week=pd.Timestamp("2026-10-05") + pd.Timedelta(weeks=w),
+                              mood=m, kind="reflection", exercise_id="gibbs", session_id=pd.NA)
+                         for i, (a, w, m) in enumerate(rows)]).astype({"mood": "Int64", "session_id": "Int64"})
+
+
+def test_suppress_group_and_partition() -> None:
+    assert suppress_group(4, 5) is None and suppress_group(5, 5) == 5 and suppress_group(0, 5) == 0
+    # one small cell: the next-smallest goes too, else total - rest gives it back
+    assert suppress_partition({"a": 10, "b": 2, "c": 6}, 5) == {"a": 10, "b": None, "c": None}
+    # two small cells summing below k: one more is hidden
+    assert suppress_partition({"a": 1, "b": 1, "c": 7, "d": 9}, 5) == {"a": None, "b": None, "c": None, "d": 9}
+    assert suppress_partition({"a": 7, "b": 5, "c": 0}, 5) == {"a": 7, "b": 5, "c": 0}
+
+
+def test_weekly_participation_hides_small_weeks() -> None:
+    rows = [(f"p{i}", 0, 3) for i in range(6)] + [("p1", 1, 4), ("p2", 1, 2)]
+    out = weekly_participation(frame(rows), 5)
+    assert list(out["suppressed"]) == [False, True]
+    assert out["people"].iloc[0] == 6 and out["people"].isna().iloc[1] and out["entries"].isna().iloc[1]
+
+
+def test_mood_by_week_bands_and_small_weeks() -> None:
+    rows = [(f"p{i}", 0, 4) for i in range(6)] + [(f"m{i}", 0, 3) for i in range(5)] + [("l", 0, 1), ("p1", 1, 3)]
+    out = mood_by_week(frame(rows), 5)
+    first = out.iloc[0]
+    assert first["people"] == 12 and first["high"] == 6
+    # one person with a low mood: hidden, and the next-smallest band with it (12 - 6 would tell)
+    assert pd.isna(first["low"]) and pd.isna(first["middle"]) and first["hidden"] == 6
+    assert out.iloc[1][["people", "mean", "high"]].isna().all()
+
+
+def test_completion_and_coverage_and_coaches() -> None:
+    class S:  # a session stand-in
+        def __init__(self, i: int, ex: str) -> None:
+            self.id, self.exercise_id, self.title, self.opens_at = i, ex, f"s{i}", MON
+
+    f = frame([(f"p{i}", 0, 3) for i in range(5)]).assign(exercise_id=["gibbs"] * 5)
+    f.loc[0, "exercise_id"] = "kolb"
+    out = completion_by_exercise(f, 10, [S(1, "gibbs"), S(2, "kolb")], 3)
+    assert out.set_index("exercise_id")["completed"]["gibbs"] == 4
+    assert pd.isna(out.set_index("exercise_id")["rate"]["kolb"])
+    cov = pairing_coverage([f"p{i}" for i in range(8)], {"p0": {"c1"}}, 5).set_index("group")
+    assert cov["people"].isna().all()  # 1 with a coach, so 7 without would tell it
+    per = checkins_by_coach(f.assign(kind="checkin"), {"c1": ["p0", "p1"], "c2": [f"p{i}" for i in range(5)]}, 5)
+    assert pd.isna(per.set_index("coach_id")["checkins"]["c1"]) and per.set_index("coach_id")["checkins"]["c2"] == 5
+    sp = session_participation(f.assign(session_id=pd.array([1, 1, 1, 1, 2], dtype="Int64")), [S(1, "gibbs"), S(2, "kolb")], 3)
+    assert list(sp["people"].fillna(-1)) == [4, -1]
+
+
+def test_cohort_report_shows_no_figure_for_a_small_session(store: Store, tmp_path: Path) -> None:
+    """A session only 2 people took part in (k = 3) shows "fewer than 3" and no count; a big one shows its count."""
+    d = tmp_path / "c"
+    d.mkdir()
+    (d / "cohort.toml").write_text('id = "small"\nname = "Small"\ntimezone = "UTC"\n[privacy]\nmin_group_size = 3\n')
+    (d / "roster.csv").write_text("id,name,email,role,coach\nf1,F,f@x.example,facilitator,\n"
+                                  + "".join(f"p{i},P {i},p{i}@x.example,participant,\n" for i in range(5)))
+    import_cohort(store, d)
+    big = store.add_session("small", "gibbs", "Big one", opens_at=MON, closes_at=MON + dt.timedelta(days=3))
+    tiny = store.add_session("small", "kolb", "Tiny one", opens_at=MON, closes_at=MON + dt.timedelta(days=3))
+    g = {"description": "d", "evaluation": "e", "conclusion": "c", "mood": 3}
+    for i in range(4):
+        store.add_entry("small", f"p{i}", "gibbs", g, session_id=big.id, created_at=MON + dt.timedelta(hours=i))
+    kolb = store.exercise("kolb")
+    k = {p.id: {"text": "x", "list": ["x"], "scale": 3}.get(p.type, p.options[0] if p.options else "x")
+         for p in kolb.prompts if p.required}
+    for i in range(2):
+        store.add_entry("small", f"p{i}", "kolb", k, session_id=tiny.id, created_at=MON + dt.timedelta(hours=i))
+    assert len(aggregate_frame(store, "small")) == 6 and "answers" not in aggregate_frame(store, "small")
+    report = CohortReport.load("small", db_url=store.url)
+    html = report.sessions().html
+    big_row = html.split("Big one")[1].split("</tr>")[0]
+    tiny_row = html.split("Tiny one")[1].split("</tr>")[0]
+    assert "<td>4</td>" in big_row
+    assert "fewer than 3" in tiny_row and "<td>2</td>" not in tiny_row
+    completion = report.completion().html
+    assert "fewer than 3" in completion.split("Kolb")[1].split("</tr>")[0]

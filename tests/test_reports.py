@@ -1,0 +1,310 @@
+"""Batch reports: privacy by planted canaries (both engines), isolation of pooled kernels, failures, pages.
+
+One small cohort, one batch per engine (module-scoped), many assertions on the same pages.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from workbook import Store, import_cohort
+from workbook.cli import main
+from workbook.reports import BatchResult, generate_reports, plan_reports, run_report
+from workbook.reports.blocks import Block, table
+from workbook.reports.runner import TEMPLATES_DIR, ReportJob
+from workbook.sample import DEFAULT_START, generate_sample
+
+from .conftest import drop_pg, new_pg_url
+
+COHORT = "canary"
+UNTIL = "2026-10-31"  # a fixed period end: pages do not depend on the clock
+ROSTER = """id,name,email,role,coach
+f01,Fay Facil,f01@x.example,facilitator,
+c01,Cora Coach,c01@x.example,coach,
+c02,Carl Coach,c02@x.example,coach,
+p01,Pia One,p01@x.example,participant,c01
+p02,Per Two,p02@x.example,participant,c01
+p03,Pam Three,p03@x.example,participant,c02
+p04,Pat Four,p04@x.example,participant,
+p05,Pol Five,p05@x.example,participant,
+"""
+COACHES = {"p01": ["c01"], "p02": ["c01"], "p03": ["c02"], "p04": [], "p05": []}
+XSS = "<script>alert('XSS-CANARY')</script>"
+
+
+def marker(vis: str, pid: str) -> str:
+    return f"CANARY-{vis.upper()}-{pid}-Z"
+
+
+def build_canary(url: str, root: Path) -> None:
+    """A 5-person cohort with sample activity, plus entries carrying one unique marker per visibility."""
+    d = root / "canary-cohort"
+    d.mkdir(exist_ok=True)
+    (d / "cohort.toml").write_text('id = "canary"\nname = "Canary cohort"\ntimezone = "Europe/London"\n'
+                                   "[privacy]\nmin_group_size = 2\n[checkins]\ncadence_days = 10\n")
+    (d / "roster.csv").write_text(ROSTER)
+    store = Store(url)
+    import_cohort(store, d)
+    generate_sample(store, COHORT, seed=11, weeks=3)
+    at = DEFAULT_START + dt.timedelta(days=2)
+    for pid in COACHES:
+        for vis in ("private", "coach", "cohort"):
+            store.add_entry(COHORT, pid, "gibbs", {"description": f"{marker(vis, pid)} what happened",
+                                                   "evaluation": f"{marker(vis, pid)} went well",
+                                                   "conclusion": "learned", "mood": 3}, visibility=vis, created_at=at)
+    store.add_entry(COHORT, "p02", "gibbs", {"description": f"{XSS} in the description", "evaluation": "e",
+                                             "conclusion": "c"}, visibility="cohort", created_at=at)
+    target = store.find_entries(COHORT, author_id="p01", visibility=["coach"])[0]
+    store.add_comment(target.id, "c01", "CANARY-DRAFT-Z unreleased comment", at=at + dt.timedelta(hours=1))
+    store.add_comment(target.id, "c01", "CANARY-RELEASED-Z released comment", release=True,
+                      at=at + dt.timedelta(hours=2))
+    store.close()
+
+
+def allowed(vis: str, pid: str) -> set[str]:
+    """The pages a marker may appear in."""
+    pages = {f"participant-{pid}"}
+    if vis in ("coach", "cohort"):
+        pages |= {f"mentee-{c}-{pid}" for c in COACHES[pid]}
+    if vis == "cohort":
+        pages.add("cohort")
+    return pages
+
+
+def pages_with(batch: BatchResult, text: str, suffix: str = ".html") -> set[str]:
+    return {p.stem for p in batch.out_dir.glob(f"*{suffix}") if p.stem != "index" and text in p.read_text()}
+
+
+@pytest.fixture(scope="module")
+def jupyter_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Jupyter, IPython and matplotlib state in a temporary folder (inherited by the kernels)."""
+    base = tmp_path_factory.mktemp("jupyter")
+    with pytest.MonkeyPatch.context() as mp:
+        for var, sub in (("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "mpl"), ("JUPYTER_RUNTIME_DIR", "runtime")):
+            (base / sub).mkdir()
+            mp.setenv(var, str(base / sub))
+        mp.setenv("MPLBACKEND", "Agg")
+        yield base
+
+
+@pytest.fixture(scope="module")
+def canary_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    root = tmp_path_factory.mktemp("canary")
+    url = f"sqlite:///{root / 'wb.db'}"
+    build_canary(url, root)
+    return url
+
+
+def _batch(url: str, out: Path, engine: str) -> BatchResult:
+    return generate_reports(COHORT, until=UNTIL, jobs=2, engine=engine, out_dir=out, db_url=url, progress=False)
+
+
+@pytest.fixture(scope="module")
+def pool_batch(canary_db: str, jupyter_env: Path, tmp_path_factory: pytest.TempPathFactory) -> BatchResult:
+    threads = threading.active_count()
+    batch = _batch(canary_db, tmp_path_factory.mktemp("pool"), "pool")
+    batch.threads_after = [t.name for t in threading.enumerate()][threads:]  # type: ignore[attr-defined]
+    return batch
+
+
+@pytest.fixture(scope="module")
+def papermill_batch(canary_db: str, jupyter_env: Path, tmp_path_factory: pytest.TempPathFactory) -> BatchResult:
+    return _batch(canary_db, tmp_path_factory.mktemp("papermill"), "papermill")
+
+
+@pytest.fixture(scope="module")
+def pg_pool_batch(request: pytest.FixtureRequest, jupyter_env: Path,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[BatchResult]:
+    url, name = new_pg_url(request.getfixturevalue("pg_template"))
+    root = tmp_path_factory.mktemp("pg")
+    build_canary(url, root)
+    yield _batch(url, root / "out", "pool")
+    drop_pg(name)
+
+
+# --- without kernels --------------------------------------------------------------------------
+def test_plan_covers_people_mentees_and_cohort(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'wb.db'}"
+    build_canary(url, tmp_path)
+    store = Store(url)
+    stems = [j.stem for j in plan_reports(store, COHORT)]
+    assert stems[0] == "cohort"
+    assert {s for s in stems if s.startswith("participant-")} == {f"participant-{p}" for p in COACHES}
+    assert {s for s in stems if s.startswith("mentee-")} == {"mentee-c01-p01", "mentee-c01-p02", "mentee-c02-p03"}
+    only = [j.stem for j in plan_reports(store, COHORT, kinds=["mentee"], people=["c01"])]
+    assert only == ["mentee-c01-p01", "mentee-c01-p02"]
+    assert all("db_url" in j.parameters and j.parameters["db_url"] == "" for j in plan_reports(store, COHORT))
+    store.close()
+
+
+def test_blocks_escape_user_text() -> None:
+    b = table(["a"], [[XSS]])
+    assert "<script>" not in b.html and "&lt;script&gt;" in b.html
+    data, meta = Block("<b>x</b>", "x", summary="one line")._repr_mimebundle_()
+    assert meta == {"workbook": {"summary": "one line"}} and data["text/plain"] == "x"
+
+
+def test_report_command_starts_without_papermill() -> None:
+    code = ("import sys; from click.testing import CliRunner; from workbook.cli import main; "
+            "r = CliRunner().invoke(main, ['report', '--help']); assert r.exit_code == 0, r.output; "
+            "assert '--engine' in r.output; print(sorted(m for m in ('papermill', 'nbformat', 'nbconvert', "
+            "'pandas', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_bad_dates_and_kinds_are_clean_errors(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'wb.db'}"
+    build_canary(url, tmp_path)
+    r = CliRunner().invoke(main, ["--db", url, "report", COHORT, "--since", "last week", "--out", str(tmp_path / "o")])
+    assert r.exit_code != 0 and "YYYY-MM-DD" in r.output and "Traceback" not in r.output
+    r = CliRunner().invoke(main, ["--db", url, "report", COHORT, "--person", "nobody", "--out", str(tmp_path / "o")])
+    assert r.exit_code != 0 and "nobody" in r.output
+
+
+# --- with kernels -----------------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("batch_name", ["pool_batch", "papermill_batch",
+                                        pytest.param("pg_pool_batch", marks=pytest.mark.postgres)])
+def test_canaries_appear_only_where_allowed(batch_name: str, request: pytest.FixtureRequest) -> None:
+    batch: BatchResult = request.getfixturevalue(batch_name)
+    assert batch.ok, [o.error for o in batch.failed]
+    for pid in COACHES:
+        for vis in ("private", "coach", "cohort"):
+            for suffix in (".html", ".ipynb"):
+                assert pages_with(batch, marker(vis, pid), suffix) == allowed(vis, pid), (vis, pid, suffix)
+    assert pages_with(batch, "CANARY-DRAFT-Z") == {"mentee-c01-p01"}
+    assert pages_with(batch, "CANARY-RELEASED-Z") == {"participant-p01", "mentee-c01-p01"}
+    # user text is escaped everywhere it shows
+    shown = pages_with(batch, "XSS-CANARY")
+    assert shown == {"participant-p02", "mentee-c01-p02", "cohort"}
+    for stem in shown:
+        page = (batch.out_dir / f"{stem}.html").read_text()
+        assert XSS not in page and "&lt;script&gt;alert(" in page
+
+
+@pytest.mark.slow
+def test_pages_are_standalone_and_indexed(pool_batch: BatchResult, jupyter_env: Path) -> None:
+    pages = sorted(p.name for p in pool_batch.out_dir.glob("*.html") if p.name != "index.html")
+    assert len(pages) == 9
+    index = (pool_batch.out_dir / "index.html").read_text()
+    for name in pages:
+        assert f'href="{name}"' in index
+    assert "Pia One (p01)" in index and "entries" in index  # one-line summaries
+    page = (pool_batch.out_dir / "participant-p01.html").read_text()
+    assert "data:image/png;base64," in page  # the chart is embedded
+    assert "<script src=" not in page and "cdn" not in page.lower()  # nothing fetched from a CDN
+    assert "ParticipantReport.load" not in page  # no code cells
+    nb = nbformat.read(pool_batch.out_dir / "participant-p01.ipynb", as_version=4)
+    assert any("parameters" in c.metadata.get("tags", []) or "injected-parameters" in c.metadata.get("tags", [])
+               for c in nb.cells)
+    # no kernel connection file and no kernel client thread outlives the batch
+    assert not list((jupyter_env / "runtime").glob("kernel-*.json"))
+    assert pool_batch.threads_after == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_both_engines_make_the_same_pages(pool_batch: BatchResult, papermill_batch: BatchResult) -> None:
+    from workbook.reports.html import page_content
+
+    a = {p.name: page_content(p.read_text()) for p in pool_batch.out_dir.glob("*.html") if p.name != "index.html"}
+    b = {p.name: page_content(p.read_text()) for p in papermill_batch.out_dir.glob("*.html") if p.name != "index.html"}
+    assert a.keys() == b.keys()
+    for name in a:
+        assert a[name] == b[name], name
+
+
+POLLUTER = [
+    "import os, sys, warnings\nimport pandas as pd, matplotlib\nsecret_of_previous_person = person_id",
+    "pd.set_option('display.max_rows', 3)\nmatplotlib.rcParams['lines.linewidth'] = 9\nos.environ['WB_LEAK'] = '1'",
+    "os.chdir('/')\nsys.path.append('/leak')\nwarnings.simplefilter('ignore')",
+]
+PROBE = [
+    "import os, sys, warnings\nimport pandas as pd, matplotlib",
+    "names = sorted(n for n in globals() if not n.startswith('_') and n not in "
+    "('In', 'Out', 'exit', 'quit', 'get_ipython', 'open', 'person_id', 'os', 'sys', 'warnings', 'pd', 'matplotlib'))\n"
+    "print(names, pd.get_option('display.max_rows'), matplotlib.rcParams['lines.linewidth'], os.getcwd(),\n"
+    "      os.environ.get('WB_LEAK'), sys.path[-1], len(warnings.filters))",
+    "person_id",
+]
+
+
+def _template(path: Path, cells: list[str]) -> Path:
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell('person_id: str = ""', metadata={"tags": ["parameters"]})]
+    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
+    nbformat.write(nb, path)
+    return path
+
+
+def _outputs(path: Path) -> list[object]:
+    nb = nbformat.read(path, as_version=4)
+    return [[{k: v for k, v in o.items() if k != "execution_count"} for o in c.outputs] for c in nb.cells]
+
+
+@pytest.mark.slow
+def test_pooled_kernel_is_reset_between_reports(tmp_path: Path, jupyter_env: Path, canary_db: str) -> None:
+    """State one report leaves behind (names, options, rcParams, cwd, env, sys.path, warnings) is gone for the next."""
+    from workbook.reports.engine import WarmKernel
+
+    polluter = _template(tmp_path / "polluter.ipynb", POLLUTER)
+    probe = _template(tmp_path / "probe.ipynb", PROBE)
+    pooled, fresh = tmp_path / "pooled", tmp_path / "fresh"
+    pooled.mkdir()
+    fresh.mkdir()
+    a = ReportJob("participant", "a", "a", polluter, {"person_id": "p01"})
+    b = ReportJob("participant", "b", "b", probe, {"person_id": "p03"})
+    with WarmKernel() as wk:
+        assert run_report(a, pooled, warm_kernel=wk).ok
+        assert run_report(b, pooled, warm_kernel=wk).ok
+        # and the real template: p03's page right after p01's equals p03's page from a fresh kernel
+        real = [ReportJob("participant", f"participant-{p}", p, TEMPLATES_DIR / "participant.ipynb",
+                          {"cohort_id": COHORT, "person_id": p, "since": "", "until": UNTIL, "db_url": canary_db})
+                for p in ("p01", "p03")]
+        for job in real:
+            assert run_report(job, pooled, warm_kernel=wk).ok
+        assert wk.reports == 4
+    assert run_report(b, fresh, engine="papermill").ok
+    assert run_report(real[1], fresh, engine="papermill").ok
+    assert _outputs(pooled / "b.ipynb") == _outputs(fresh / "b.ipynb")
+    printed = next(o["text"] for outs in _outputs(pooled / "b.ipynb") for o in outs if "text" in o)  # type: ignore
+    assert "[]" in printed and "WB_LEAK" not in printed and "/leak" not in printed
+    from workbook.reports.html import page_content
+
+    assert page_content((pooled / "participant-p03.html").read_text()) == \
+        page_content((fresh / "participant-p03.html").read_text())
+    assert "CANARY-PRIVATE-p01" not in (pooled / "participant-p03.html").read_text()
+
+
+@pytest.mark.slow
+def test_one_failing_report_does_not_stop_the_batch(tmp_path: Path, jupyter_env: Path, canary_db: str) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, templates)
+    path = templates / "participant.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_code_cell(
+        'if person_id == "p03":\n    raise RuntimeError("template broke for p03")'))
+    nbformat.write(nb, path)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["--db", canary_db, "report", COHORT, "--kind", "participant", "--until", UNTIL,
+                                  "--jobs", "2", "--out", str(out), "--templates", str(templates), "--quiet"])
+    assert r.exit_code == 1, r.output
+    pages = sorted(p.stem for p in out.glob("participant-*.html"))
+    assert pages == [f"participant-{p}" for p in COACHES if p != "p03"]
+    line = 'FAILED participant Pam Three (p03): cell 3 [if person_id == "p03":]: RuntimeError: template broke for p03'
+    assert line in r.output
+    assert "4 of 5 reports" in r.output
+    index = (out / "index.html").read_text()
+    assert "failed: cell 3 [if person_id == &quot;p03&quot;:]: RuntimeError" in index
+    assert json.loads((out / "participant-p03.ipynb").read_text())["cells"]  # kept for debugging
