@@ -89,3 +89,11 @@ def test_participant_cannot_get_a_facilitator_link(example: Store) -> None:
     token = access.issue_token(example, "example", "p01")
     with pytest.raises(AccessDenied):
         access.authenticate(example, token, require_role=["facilitator"])
+
+
+def test_a_pairing_replaces_the_roster_coach(example: Store, three: dict[str, int]) -> None:
+    example.replace_pairings("example", [("c02", "p01", 3.0, ["moved"])])
+    assert example.coaches_of("example", "p01") == {"c02"}
+    assert "p01" not in example.mentees_of("example", "c01") and "p01" in example.mentees_of("example", "c02")
+    assert seen(example, "c01", "coach") == {"cohort"}
+    assert seen(example, "c02", "coach") == {"coach", "cohort"}

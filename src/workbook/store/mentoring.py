@@ -189,20 +189,27 @@ class MentoringMixin(EntriesMixin):
         return self.find_pairings(cohort_id, coach_id=coach_id, mentee_id=mentee_id, statuses=PAIRING_STATUSES)[0]
 
     def coaches_of(self, cohort_id: str, mentee_id: str) -> set[str]:
-        """Everyone who coaches this mentee: the roster's coach plus pairings in force."""
+        """Everyone who coaches this mentee: the pairings in force, or else the roster's coach.
+
+        Once matching pairs a mentee, the pairing decides; the roster's ``coach`` column is the
+        fallback, so a mentee moved to another mentor is no longer read by the old one.
+        """
         coaches = {p.coach_id for p in self.find_pairings(cohort_id, mentee_id=mentee_id)}
+        if coaches:
+            return coaches
         try:
             m = self.get_membership(cohort_id, mentee_id)
         except NotFoundError:
-            return coaches
-        if m.coach_id:
-            coaches.add(m.coach_id)
-        return coaches
+            return set()
+        return {m.coach_id} if m.coach_id else set()
 
     def mentees_of(self, cohort_id: str, coach_id: str) -> list[str]:
-        """Everyone this coach coaches in the cohort (roster coach column plus pairings), sorted."""
-        ids = {p.mentee_id for p in self.find_pairings(cohort_id, coach_id=coach_id)}
-        ids |= {m.person_id for m in self.find_members(cohort_id) if m.coach_id == coach_id}
+        """Everyone this coach coaches in the cohort (same rule as :meth:`coaches_of`), sorted."""
+        in_force = self.find_pairings(cohort_id)
+        paired = {p.mentee_id for p in in_force}
+        ids = {p.mentee_id for p in in_force if p.coach_id == coach_id}
+        ids |= {m.person_id for m in self.find_members(cohort_id)
+                if m.coach_id == coach_id and m.person_id not in paired}
         return sorted(ids)
 
     # --- kudos and milestones -------------------------------------------------------------
