@@ -213,3 +213,42 @@ def test_screenshots_were_written(site: dict[str, Any]) -> None:
     shots = sorted(p.name for p in site["work"].glob("*.png"))
     assert {"reflection.png", "journal.png", "checkin.png", "retro.png"} <= set(shots), shots
     print(f"\nscreenshots in {site['work']}: {', '.join(shots)}")
+
+
+def kernel_count(server: Server) -> int:
+    import psutil
+
+    procs = psutil.Process(server.proc.pid).children(recursive=True)
+    return sum("ipykernel" in " ".join(p.cmdline()) for p in procs if p.is_running())
+
+
+def test_leaving_the_page_shuts_its_kernel_down(site: dict[str, Any], page: Any) -> None:
+    import time
+
+    server = site["server"]
+    page.goto(form_url(server, "journal", site["keys"]["p02"]))
+    page.wait_for_selector(".wb-journal", timeout=60_000)
+    assert "_xsrf" in {c["name"] for c in page.context.cookies()}
+    before = kernel_count(server)
+    assert before >= 1
+    page.goto("about:blank")  # beforeunload: Voila posts the shutdown with the _xsrf cookie's value
+    deadline = time.monotonic() + 15
+    while kernel_count(server) >= before and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert kernel_count(server) < before
+    assert "'_xsrf' argument missing" not in server.log.read_text(errors="replace")
+
+
+def test_too_long_answer_is_refused_visibly_before_sending(site: dict[str, Any], page: Any) -> None:
+    store = site["store"]
+    before = store.count_entries("example")
+    page.goto(form_url(site["server"], "reflection", site["keys"]["p02"], exercise="gibbs"))
+    wait_for_form(page)
+    limit = store.settings.max_text_length
+    page.locator(".wb-prompt-description textarea").fill("x" * (limit + 10))
+    page.wait_for_selector(".wb-prompt-description .wb-counter-over", timeout=30_000)
+    assert "the limit is" in page.locator(".wb-prompt-description .wb-counter-over").inner_text()
+    page.wait_for_selector(".wb-submit[disabled]", timeout=30_000)
+    page.locator(".wb-prompt-description textarea").fill("short enough")
+    page.wait_for_selector(".wb-submit:not([disabled])", timeout=30_000)
+    assert store.count_entries("example") == before

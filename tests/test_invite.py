@@ -162,6 +162,7 @@ def test_database_inside_the_served_folder_is_refused(tmp_path: Path) -> None:
 
 
 def test_template_drops_the_cdn_stylesheets(tmp_path: Path) -> None:
+    (tmp_path / "preheat").mkdir()
     write_config(tmp_path, ServeOptions())
     template = (tmp_path / "voila" / "templates" / "workbook" / "index.html.j2").read_text()
     base = (ROOT / ".venv" / "share" / "jupyter" / "voila" / "templates" / "lab" / "index.html.j2")
@@ -170,6 +171,10 @@ def test_template_drops_the_cdn_stylesheets(tmp_path: Path) -> None:
         assert all(link in shipped for link in CDN_LINKS)
     assert "extends 'lab/index.html.j2'" in template and "replace" in template
     assert json.loads((tmp_path / "voila.json").read_text())["VoilaConfiguration"]["file_denylist"] == [".*"]
+    assert "prelaunch_hook = xsrf_cookie_hook" in (tmp_path / "voila.py").read_text()
+    pre = tmp_path / "preheat"
+    write_config(pre, ServeOptions(preheat=True))  # Voila refuses a prelaunch hook with preheating
+    assert not (pre / "voila.py").exists()
 
 
 def test_form_notebooks_are_clean_and_thin() -> None:
