@@ -226,12 +226,15 @@ async def burst(server: Server, keys: list[str], timeout: float) -> list[ClientR
     return list(await asyncio.gather(*(light_client(server, k, timeout) for k in keys)))
 
 
-def capacity(work: Path, clients: int, cull_wait: float) -> dict[str, Any]:
+def capacity(work: Path, clients: int, cull_wait: float, preheat: bool = False) -> dict[str, Any]:
     """``clients`` light clients at once on a fresh server and database."""
-    site = work / f"cap{clients}"
+    site = work / f"cap{clients}{'-preheat' if preheat else ''}"
     site.mkdir()
     db, keys = make_site(site, clients)
-    with running_server(site, db, "--cull-idle", "20", "--cull-interval", "5") as server:
+    extra = ("--preheat", "--pool-size", "1") if preheat else ()
+    with running_server(site, db, "--cull-idle", "20", "--cull-interval", "5", *extra) as server:
+        if preheat:
+            time.sleep(15)  # let the pools fill
         idle_mib, _ = tree_memory(server.proc.pid)
         sampler = PeakSampler(server.proc.pid)
         sampler.start()
@@ -265,6 +268,7 @@ def main() -> None:
     ap.add_argument("--cull-wait", type=float, default=40.0)
     ap.add_argument("--skip-browser", action="store_true")
     ap.add_argument("--skip-capacity", action="store_true")
+    ap.add_argument("--preheat-capacity", action="store_true", help="also run capacity with preheated kernels")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="wb-bench-forms-"))
     print(f"workdir {work}; {psutil.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.1f} GiB RAM")
@@ -283,9 +287,10 @@ def main() -> None:
         ratio = statistics.median(tti["preheat"]) / statistics.median(tti["plain"])
         print(f"TTI preheat/plain median ratio {ratio:.2f}")
     if not args.skip_capacity:
-        for n in args.clients:
-            r = capacity(work, n, args.cull_wait)
-            print(f"capacity {n:>3} clients: ok {r['ok']}, failed {r['failed']}, rows stored {r['rows']} "
+        runs = [(n, False) for n in args.clients] + ([(n, True) for n in args.clients] if args.preheat_capacity else [])
+        for n, preheat in runs:
+            r = capacity(work, n, args.cull_wait, preheat)
+            print(f"capacity {n:>3} clients{' (preheat)' if preheat else ''}: ok {r['ok']}, failed {r['failed']}, rows stored {r['rows']} "
                   f"(must equal {r['ok']}); wall {r['wall_s']:.1f} s; page median {r['page_median_s']:.1f} s "
                   f"p95 {r['page_p95_s']:.1f} s; saved median {r['saved_median_s']:.1f} s p95 {r['saved_p95_s']:.1f} s")
             print(f"    memory: idle {r['idle_mib']:.0f} MiB, peak {r['peak_mib']:.0f} MiB with {r['peak_kernels']} "
