@@ -78,7 +78,7 @@ class Chart:
     def __init__(self, figure: "Figure", alt: str) -> None:
         buf = io.BytesIO()
         # No "Software" tag: the pages of two engines or two versions compare equal.
-        figure.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+        figure.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
         self.png = buf.getvalue()
         self.alt = alt
 
@@ -90,7 +90,11 @@ def new_figure(ncols: int = 1) -> tuple["Figure", list[Any]]:
     """A figure at A4 text width with ``ncols`` axes side by side (no pyplot, no global state)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=FIGSIZE, layout="constrained")
+    fig = Figure(figsize=FIGSIZE)
+    # Fixed margins rather than constrained layout: the same look for these charts at a third of
+    # the cost (layout solving was half of a report's time in the kernel).
+    fig.subplots_adjust(left=0.08 if ncols > 1 else 0.07, right=0.98 if ncols > 1 else 0.80, bottom=0.24, top=0.89,
+                        wspace=0.28)
     axes = fig.subplots(1, ncols, squeeze=False)[0]
     for ax in axes:
         ax.spines[["top", "right"]].set_visible(False)

@@ -1,8 +1,9 @@
 """The warm-kernel papermill engine: reuse one running kernel per worker thread across reports.
 
-Registered as the ``workbook_pool`` papermill engine (pyproject entry point). papermill imports
-this module while it registers its own engines, so it must stay cheap to import and must only
-take :class:`NBClientEngine` from :mod:`papermill.engines`, which exists by then.
+Registered as the ``workbook_pool`` papermill engine (pyproject entry point). papermill loads
+that entry point while ``papermill.engines`` is still being imported, so ``PoolEngine`` is built
+on first access (module ``__getattr__``): importing this module never imports papermill, and
+whichever of the two is imported first, there is no circular import.
 
 Why an engine and not ``papermill.execute_notebook(km=...)``: passing ``km`` makes nbclient
 create (and leak) a new kernel client per call. :class:`PoolEngine` hands nbclient the kernel
@@ -15,8 +16,6 @@ import logging
 import threading
 import time
 from typing import Any
-
-from papermill.engines import NBClientEngine
 
 log = logging.getLogger(__name__)
 
@@ -154,36 +153,60 @@ def thread_kernel(kernel_name: str = "python3", start_timeout: float = 60.0) -> 
     return wk
 
 
-class PoolEngine(NBClientEngine):
-    """papermill engine executing on a warm kernel instead of starting one per notebook.
+_engine_class: list[type] = []
 
-    Pass ``warm_kernel=`` (a :class:`WarmKernel` owned by the calling thread) through
-    ``papermill.execute_notebook(..., engine_name="workbook_pool", warm_kernel=wk)``; without
-    it the calling thread's own kernel is started on first use and kept.
-    """
 
-    @classmethod
-    def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
-                                 stdout_file: Any = None, stderr_file: Any = None, start_timeout: float = 60,
-                                 execution_timeout: float | None = None, warm_kernel: WarmKernel | None = None,
-                                 **kwargs: Any) -> Any:
-        """Execute ``nb_man.nb`` on the warm kernel after resetting it."""
-        from papermill.clientwrap import PapermillNotebookClient
-        from papermill.utils import merge_kwargs, remove_args
+def _build_engine() -> type:
+    """Define :class:`PoolEngine` (a papermill ``NBClientEngine``) once, on first use."""
+    if _engine_class:
+        return _engine_class[0]
+    # May re-enter this function through papermill's entry-point loading: NBClientEngine is
+    # defined before papermill registers entry points, and the cache below keeps one class.
+    from papermill.engines import NBClientEngine
 
-        wk = warm_kernel or thread_kernel(kernel_name or "python3", start_timeout)
-        wk.reset()
-        kwargs = remove_args(["input_path"], **kwargs)
-        safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
-        final_kwargs = merge_kwargs(safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
-                                    startup_timeout=start_timeout, kernel_name=wk.kernel_name, log=log,
-                                    log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
-        client = PapermillNotebookClient(nb_man, km=wk.km, **final_kwargs)
-        # Handing over the client too is the point: nbclient then neither creates nor closes one.
-        client.kc = wk.kc
-        try:
-            return client.execute()
-        finally:
-            client.kc = None
-            client.km = None
-            wk.reports += 1
+    if _engine_class:
+        return _engine_class[0]
+
+    class PoolEngine(NBClientEngine):
+        """papermill engine executing on a warm kernel instead of starting one per notebook.
+
+        Pass ``warm_kernel=`` (a :class:`WarmKernel` owned by the calling thread) through
+        ``papermill.execute_notebook(..., engine_name="workbook_pool", warm_kernel=wk)``; without
+        it the calling thread's own kernel is started on first use and kept.
+        """
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
+                                     stdout_file: Any = None, stderr_file: Any = None, start_timeout: float = 60,
+                                     execution_timeout: float | None = None, warm_kernel: WarmKernel | None = None,
+                                     **kwargs: Any) -> Any:
+            """Execute ``nb_man.nb`` on the warm kernel after resetting it."""
+            from papermill.clientwrap import PapermillNotebookClient
+            from papermill.utils import merge_kwargs, remove_args
+
+            wk = warm_kernel or thread_kernel(kernel_name or "python3", start_timeout)
+            wk.reset()
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                                        startup_timeout=start_timeout, kernel_name=wk.kernel_name, log=log,
+                                        log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+            client = PapermillNotebookClient(nb_man, km=wk.km, **final_kwargs)
+            # Handing over the client too is the point: nbclient then neither creates nor closes one.
+            client.kc = wk.kc
+            try:
+                return client.execute()
+            finally:
+                client.kc = None
+                client.km = None
+                wk.reports += 1
+
+    PoolEngine.__qualname__ = "PoolEngine"
+    _engine_class.append(PoolEngine)
+    return PoolEngine
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PoolEngine":
+        return _build_engine()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -60,7 +60,7 @@ def _activity_chart(frame: "pd.DataFrame", trend: "pd.DataFrame", who: str) -> C
     right.set_ylabel("mood")
     for ax in (left, right):
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-        ax.xaxis.set_major_formatter(_date_formatter())
+        _week_ticks(ax, list(weekly.index))
     return Chart(fig, f"Entries per week and weekly mood for {who}")
 
 
@@ -68,6 +68,15 @@ def _date_formatter() -> Any:
     import matplotlib.dates as mdates
 
     return mdates.DateFormatter("%d %b")
+
+
+def _week_ticks(ax: Any, weeks: Any) -> None:
+    """One tick per week bar (every other one past 12 weeks), labelled like "05 Oct"."""
+    ticks = sorted(set(weeks))
+    if len(ticks) > 12:
+        ticks = ticks[::2]
+    ax.set_xticks(ticks)
+    ax.xaxis.set_major_formatter(_date_formatter())
 
 
 # --- participant ------------------------------------------------------------------------------
@@ -246,7 +255,8 @@ class MenteeReport:
         left.set_title("Mood in shared entries")
         left.set_xlabel("week starting")
         left.set_ylabel("mood (1-5)")
-        left.xaxis.set_major_formatter(_date_formatter())
+        if not trend.empty:
+            _week_ticks(left, list(trend["week"]))
         if not cad.empty:
             colours = ["#dc2626" if o else "#6366f1" for o in cad["overdue"]]
             right.bar(range(len(cad)), cad["days"], color=colours)
@@ -345,8 +355,8 @@ class CohortReport:
         ax.set_xlabel("week starting")
         ax.set_ylabel("people")
         ax.yaxis.get_major_locator().set_params(integer=True)
-        ax.xaxis.set_major_formatter(_date_formatter())
-        ax.legend(loc="lower left", frameon=False, fontsize=8)
+        _week_ticks(ax, list(weekly["week"]))
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
         return Chart(fig, "People who wrote an entry, per week")
 
     def participation_table(self) -> Block:
@@ -399,7 +409,7 @@ class CohortReport:
         ax.set_xlabel("week starting")
         ax.set_ylabel("people")
         ax.yaxis.get_major_locator().set_params(integer=True)
-        ax.xaxis.set_major_formatter(_date_formatter())
+        _week_ticks(ax, weeks)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
         return Chart(fig, "People per mood level, per week")
 
