@@ -29,6 +29,7 @@ STYLE = """<style>
 .wb-report table.wb-table{border-collapse:collapse;margin:.4rem 0 1rem 0;font-size:.92rem}
 .wb-report table.wb-table th,.wb-report table.wb-table td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
 .wb-report table.wb-table th{background:#f3f4f6}
+.wb-report table.wb-table td:first-child{white-space:nowrap}
 .wb-report table.wb-table tr.wb-alert td{background:#fde8e8}
 .wb-suppressed{color:#777;font-style:italic}
 .wb-entry{border-left:3px solid #c7d2fe;padding:.3rem .8rem;margin:.8rem 0}

@@ -254,9 +254,39 @@ def generate_reports(cohort_id: str, *, kinds: Iterable[str] = ("all",), people:
 
     order = {j.stem: i for i, j in enumerate(planned)}
     result.outcomes.sort(key=lambda o: order[o.job.stem])
-    result.index_path = write_index(out, f"Reports: {cohort_id}", result.outcomes)
+    earlier = _earlier_pages(settings.db_url, cohort_id, out, {o.job.stem for o in result.outcomes},
+                             Path(templates_dir) if templates_dir else None)
+    result.index_path = write_index(out, f"Reports: {cohort_id}", result.outcomes + earlier)
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _earlier_pages(db_url: str, cohort_id: str, out: Path, done: set[str],
+                   templates_dir: Path | None) -> list[ReportOutcome]:
+    """Pages of this cohort already in ``out`` from an earlier batch, so the index keeps linking them."""
+    from ..store import Store
+    from .html import notebook_summary
+
+    store = Store(db_url, create=False)
+    try:
+        everyone = plan_reports(store, cohort_id, templates_dir=templates_dir)
+    except Exception:  # a template folder without every kind: index only this batch
+        return []
+    finally:
+        store.close()
+    kept = []
+    for job in everyone:
+        page, ipynb = out / f"{job.stem}.html", out / f"{job.stem}.ipynb"
+        if job.stem in done or not page.exists() or not ipynb.exists():
+            continue
+        try:
+            import nbformat
+
+            summary = notebook_summary(nbformat.read(ipynb, as_version=4))
+        except Exception:
+            summary = None
+        kept.append(ReportOutcome(job, True, ipynb, page, summary=summary))
+    return kept
 
 
 class _NoBar:

@@ -33,6 +33,11 @@ def _header(title: str, subtitle: str, summary: str) -> Block:
                  f"{title}\n{subtitle}\n{summary}", summary=summary)
 
 
+def _n(count: int, one: str, many: str | None = None) -> str:
+    """``1 entry``, ``2 entries``."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
 def _names(store: "Store", cohort_id: str) -> dict[str, str]:
     return {m.person_id: m.name for m in store.find_members(cohort_id, active_only=False)}
 
@@ -121,8 +126,8 @@ class ParticipantReport:
         """Title, period and the one-line summary (also used by the index page)."""
         s = self._streak()
         trend = mentoring.mood_direction(mentoring.mood_trend(self._frame()))
-        summary = (f"{len(self.entries)} entries, {s.weeks_with_entries} weeks active "
-                   f"(current streak {s.current}), mood {trend}")
+        summary = (f"{_n(len(self.entries), 'entry', 'entries')}, {_n(s.weeks_with_entries, 'week')} active "
+                   f"(current streak {s.current}), mood: {trend}")
         return _header(f"Reflection report: {self.name}", f"{self.cohort.name} · {self.period.label}", summary)
 
     def at_a_glance(self) -> Block:
@@ -234,8 +239,8 @@ class MenteeReport:
         checkins = self._checkins()
         last = (f"last check-in {local(max(e.created_at for e in checkins), self.cohort)[:10]}"
                 if checkins else "no check-in yet")
-        summary = (f"{len(self.entries)} shared entries, {len(checkins)} check-ins, {last}, "
-                   f"{int(cad['overdue'].sum())} overdue gaps")
+        summary = (f"{_n(len(self.entries), 'shared entry', 'shared entries')}, {_n(len(checkins), 'check-in')}, "
+                   f"{last}, {_n(int(cad['overdue'].sum()), 'overdue gap')}")
         return _header(f"Mentee report: {mentee}", f"for {coach} · {self.cohort.name} · {self.period.label}", summary)
 
     def charts(self) -> Chart | Block:
@@ -389,29 +394,40 @@ class CohortReport:
                      raw_columns=[2, 3])
 
     def mood_chart(self) -> Chart | Block:
-        """Mood distribution over time: share of people per mood level, per week (stacked)."""
+        """Mood over time: weekly mean (left) and people per mood band (right), weeks with k+ people only."""
         mood = analytics.mood_by_week(self.frame, self.k)
         mood = mood[mood["people"].notna()] if not mood.empty else mood
         if mood.empty:
             return note(f"No week had {self.k} or more people recording a mood.")
-        fig, (ax,) = new_figure(1)
+        fig, (left, right) = new_figure(2)
+        weeks = list(mood["week"])
+        left.plot(weeks, mood["mean"].astype(float), marker="o", color="#3730a3", label="mean")
+        left.plot(weeks, mood["median"].astype(float), marker="s", linestyle=":", color="#6366f1", label="median")
+        left.set_ylim(0.8, 5.2)
+        left.set_title("Average mood (1 = drained, 5 = energised)")
+        left.set_xlabel("week starting")
+        left.set_ylabel("mood")
+        left.legend(loc="lower right", frameon=False, fontsize=8)
         colours = ["#f97316", "#facc15", "#22c55e"]
         bottom = [0.0] * len(mood)
-        weeks = list(mood["week"])
-        for (level, label), colour in zip(analytics.MOOD_BANDS.items(), colours):
-            vals = [0.0 if _hidden(v) else float(v) for v in mood[level]]
-            ax.bar(weeks, vals, bottom=bottom, width=5, color=colour, label=label)
+        for (band, label), colour in zip(analytics.MOOD_BANDS.items(), colours):
+            vals = [0.0 if _hidden(v) else float(v) for v in mood[band]]
+            right.bar(weeks, vals, bottom=bottom, width=5, color=colour, label=label)
             bottom = [b + v for b, v in zip(bottom, vals)]
         hidden = [0.0 if _hidden(v) else float(v) for v in mood["hidden"]]
         if any(hidden):
-            ax.bar(weeks, hidden, bottom=bottom, width=5, color="#d1d5db", hatch="//", label="not shown (small)")
-        ax.set_title("People by mood, per week (mood 1 = drained, 5 = energised)")
-        ax.set_xlabel("week starting")
-        ax.set_ylabel("people")
-        ax.yaxis.get_major_locator().set_params(integer=True)
-        _week_ticks(ax, weeks)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
-        return Chart(fig, "People per mood level, per week")
+            right.bar(weeks, hidden, bottom=bottom, width=5, color="#e5e7eb", hatch="//", edgecolor="#9ca3af",
+                      label="small groups, not shown")
+        right.set_title("People by mood band")
+        right.set_xlabel("week starting")
+        right.set_ylabel("people")
+        right.yaxis.get_major_locator().set_params(integer=True)
+        right.set_ylim(0, max(b + h for b, h in zip(bottom, hidden)) * 1.45 + 1)  # room for the legend
+        right.legend(loc="upper left", ncol=2, frameon=False, fontsize=7)
+        for ax in (left, right):
+            ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+            _week_ticks(ax, weeks)
+        return Chart(fig, "Weekly mean mood, and people per mood band per week")
 
     def mood_table(self) -> Block:
         """Weekly mean and median mood (weeks with too few people suppressed)."""
@@ -425,7 +441,10 @@ class CohortReport:
         return table(["week starting", "people with a mood", "mean", "median"], rows, raw_columns=[1, 2, 3])
 
     def retros(self) -> Block:
-        """Per retro session: themes and the top-voted cards (cards shared with the cohort only)."""
+        """Per retro session: themes and the top-voted cards (cards shared with the cohort only).
+
+        The same card written by several people counts once, with their votes added up.
+        """
         out = Block("", "")
         retro = [s for s in self._sessions() if self.store.exercise(s.exercise_id, self.cohort.id).kind == "retro"]
         if not retro:
@@ -438,10 +457,17 @@ class CohortReport:
             if themes:
                 counts = {gid: sum(1 for c in cards if c["group_id"] == gid) for gid in themes}
                 out = out + table(["theme", "cards"], [(themes[g], counts[g]) for g in themes])
-            top = cards[:5]
-            rows = [(c["column_id"], c["text"], suppressed(self.k) if c["votes"] < self.k else esc(c["votes"]))
-                    for c in top]
-            out = out + table(["column", "card", "votes"], rows, raw_columns=[2], empty="No cards shared.")
+            merged: dict[tuple[str, str], dict[str, Any]] = {}
+            for c in cards:
+                key = (str(c["column_id"]), " ".join(str(c["text"]).casefold().split()))
+                m = merged.setdefault(key, {"column": c["column_id"], "text": c["text"], "votes": 0, "authors": set()})
+                m["votes"] += int(c["votes"])
+                m["authors"].add(c["author_id"])
+            top = sorted(merged.values(), key=lambda m: (-m["votes"], -len(m["authors"]), m["text"]))[:5]
+            rows = [(m["column"], m["text"], esc(len(m["authors"])) if len(m["authors"]) >= self.k else suppressed(self.k),
+                     esc(m["votes"]) if m["votes"] >= self.k else suppressed(self.k)) for m in top]
+            out = out + table(["column", "card", "written by", "votes"], rows, raw_columns=[2, 3],
+                              empty="No cards shared.")
         return out
 
     def action_items(self) -> Block:
