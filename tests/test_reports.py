@@ -312,3 +312,20 @@ def test_one_failing_report_does_not_stop_the_batch(tmp_path: Path, jupyter_env:
     index = (out / "index.html").read_text()
     assert "failed: cell 3 [if person_id == &quot;p03&quot;:]: RuntimeError" in index
     assert json.loads((out / "participant-p03.ipynb").read_text())["cells"]  # kept for debugging
+
+
+@pytest.mark.slow
+def test_a_stuck_report_times_out_and_the_kernel_is_replaced(tmp_path: Path, jupyter_env: Path) -> None:
+    from workbook.reports.engine import WarmKernel
+
+    stuck = ReportJob("participant", "stuck", "stuck", _template(tmp_path / "stuck.ipynb", ["import time\ntime.sleep(60)"]),
+                      {"person_id": "p01"})
+    fine = ReportJob("participant", "fine", "fine", _template(tmp_path / "fine.ipynb", ["person_id * 2"]),
+                     {"person_id": "p02"})
+    with WarmKernel() as wk:
+        first = wk.km.connection_file
+        out = run_report(stuck, tmp_path, warm_kernel=wk, execution_timeout=2)
+        assert not out.ok and "Timeout" in (out.error or "") and out.seconds < 30
+        assert wk.km.connection_file != first  # a fresh kernel took over
+        assert run_report(fine, tmp_path, warm_kernel=wk).ok
+    assert not list((jupyter_env / "runtime").glob("kernel-*.json"))

@@ -15,12 +15,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 #: ``--HistoryManager.hist_file=:memory:``: a long-lived kernel must not grow (or lock) an SQLite history file.
-KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]
+KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:",
+               # the kernel's own start-up chatter (e.g. "running over TCP without encryption") would
+               # print once per kernel into the batch's output; its errors still show
+               "--IPKernelApp.log_level=ERROR"]
 PREPARE = '__import__("workbook.reports.kernel", fromlist=["_"]).prepare()'
 RESET = '__import__("workbook.reports.kernel", fromlist=["_"]).reset()'
 
@@ -65,9 +70,15 @@ class WarmKernel:
 
     def _start(self) -> None:
         from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.paths import jupyter_runtime_dir
         from jupyter_core.utils import run_sync
 
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        # The connection file goes to Jupyter's runtime folder (JUPYTER_RUNTIME_DIR), not $TMPDIR,
+        # so the batch's writes stay where CI allows them and a leak would be visible there.
+        runtime = Path(jupyter_runtime_dir())
+        runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name,
+                                     connection_file=str(runtime / f"kernel-workbook-{uuid.uuid4().hex}.json"))
         run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGS))
         self.kc = self.km.client()
         self.kc.start_channels()

@@ -162,7 +162,10 @@ def run_report(job: ReportJob, out_dir: Path, *, engine: str = "pool", warm_kern
     ipynb = out_dir / f"{job.stem}.ipynb"
     page = out_dir / f"{job.stem}.html"
     t0 = time.perf_counter()
-    extra: dict[str, Any] = {"warm_kernel": warm_kernel} if engine == "pool" else {}
+    from .engine import KERNEL_ARGS
+
+    extra: dict[str, Any] = ({"warm_kernel": warm_kernel} if engine == "pool"
+                             else {"extra_arguments": list(KERNEL_ARGS)})
     attempts = 2
     for attempt in range(1, attempts + 1):
         try:
