@@ -19,12 +19,15 @@ def entry(days: float, **answers: object) -> Entry:
 
 def test_cadence_flags_overdue_gaps_including_the_open_one() -> None:
     out = checkin_cadence([entry(0), entry(10), entry(30)], 14, start=None, end=T0 + dt.timedelta(days=50))
-    assert list(out["days"].round()) == [10, 20, 20]
+    assert list(out["days"]) == [10, 20, 20]
     assert list(out["overdue"]) == [False, True, True]
     assert list(out["closed"]) == [True, True, False]
     start = checkin_cadence([entry(20)], 14, start=T0, end=T0 + dt.timedelta(days=21))
     assert list(start["overdue"]) == [True, False]
     assert cadence_days({"checkins": {"cadence_days": 7}}) == 7 and cadence_days({}) == 14
+    # calendar days: 14 days and a few hours later is still on time for a 14-day cadence
+    late_hour = entry(0), entry(14.3)
+    assert list(checkin_cadence(late_hour, 14, start=None, end=T0 + dt.timedelta(days=15))["overdue"]) == [False, False]
 
 
 def test_repeated_blockers_are_case_and_punctuation_blind() -> None:

@@ -38,15 +38,20 @@ def cadence_days(cohort_settings: dict[str, Any]) -> int:
 
 
 def checkin_cadence(checkins: Iterable["Entry"], cadence: int, *, start: dt.datetime | None,
-                    end: dt.datetime) -> "pd.DataFrame":
+                    end: dt.datetime, tz: str = "UTC") -> "pd.DataFrame":
     """Gaps between check-ins, oldest first, with the ones longer than ``cadence`` days flagged.
 
-    The first gap runs from ``start`` (the period start, when given) to the first check-in; the
-    last from the latest check-in to ``end`` (now, or the period end): a mentee who went quiet is
-    overdue even though no check-in closes the gap. Columns: from, to, days, overdue, closed
-    (False for the open gap ending at ``end``).
+    Gaps are counted in calendar days in the time zone ``tz`` (a check-in on the 5th and the next
+    on the 19th are 14 days apart, whatever the hour). The first gap runs from ``start`` (the
+    period start, when given) to the first check-in; the last from the latest check-in to ``end``
+    (now, or the period end): a mentee who went quiet is overdue even though no check-in closes
+    the gap. Columns: from, to, days, overdue, closed (False for the open gap ending at ``end``).
     """
+    from zoneinfo import ZoneInfo
+
     import pandas as pd
+
+    zone = ZoneInfo(tz)
 
     times = sorted(e.created_at for e in checkins)
     points: list[tuple[dt.datetime, bool]] = []
@@ -59,7 +64,8 @@ def checkin_cadence(checkins: Iterable["Entry"], cadence: int, *, start: dt.date
     if points and end > points[-1][0]:
         rows.append(dict(start=points[-1][0], stop=end, closed=False))
     out = pd.DataFrame(rows, columns=["start", "stop", "closed"])
-    out["days"] = [(b - a).total_seconds() / 86400 for a, b in zip(out["start"], out["stop"])]
+    out["days"] = pd.Series([(b.astimezone(zone).date() - a.astimezone(zone).date()).days
+                             for a, b in zip(out["start"], out["stop"])], dtype="int64")
     out["overdue"] = out["days"] > cadence
     out = out.rename(columns={"start": "from", "stop": "to"})
     return out[["from", "to", "days", "overdue", "closed"]]

@@ -29,7 +29,7 @@ STYLE = """<style>
 .wb-report table.wb-table{border-collapse:collapse;margin:.4rem 0 1rem 0;font-size:.92rem}
 .wb-report table.wb-table th,.wb-report table.wb-table td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
 .wb-report table.wb-table th{background:#f3f4f6}
-.wb-report table.wb-table td:first-child{white-space:nowrap}
+.wb-report table.wb-table td.wb-nw{white-space:nowrap}
 .wb-report table.wb-table tr.wb-alert td{background:#fde8e8}
 .wb-suppressed{color:#777;font-style:italic}
 .wb-entry{border-left:3px solid #c7d2fe;padding:.3rem .8rem;margin:.8rem 0}
@@ -146,11 +146,17 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
     text_lines = ["\t".join(headers)]
     for i, row in enumerate(rows):
         cls = ' class="wb-alert"' if alert is not None and alert(i) else ""
-        cells = "".join(f"<td>{cell if j in raw else esc(fmt(cell))}</td>" for j, cell in enumerate(row))
+        cells = "".join(_td(cell if j in raw else esc(fmt(cell)), j in raw) for j, cell in enumerate(row))
         body.append(f"<tr{cls}>{cells}</tr>")
         text_lines.append("\t".join(fmt(c) for j, c in enumerate(row) if j not in raw))
     return Block(f'<table class="wb-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>',
                  "\n".join(text_lines))
+
+
+def _td(content: str, raw: bool) -> str:
+    # Short values (dates, counts, badges) never wrap; long text does.
+    short = raw or len(content) <= 16
+    return f'<td class="wb-nw">{content}</td>' if short else f"<td>{content}</td>"
 
 
 def suppressed(min_size: int) -> str:

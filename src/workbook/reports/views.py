@@ -46,7 +46,11 @@ def _activity_chart(frame: "pd.DataFrame", trend: "pd.DataFrame", who: str) -> C
     """Entries per week (bars) and weekly mood (line with range), side by side."""
     if frame.empty:
         return note("No entries in this period, so no chart.")
+    import pandas as pd
+
     weekly = frame.groupby("week").size()
+    # Weeks without an entry are bars of 0, not gaps.
+    weekly = weekly.reindex(pd.date_range(weekly.index.min(), weekly.index.max(), freq="7D"), fill_value=0)
     fig, (left, right) = new_figure(2)
     left.bar(weekly.index, weekly.to_numpy(), width=5, color="#6366f1")
     left.set_title("Entries per week")
@@ -56,7 +60,9 @@ def _activity_chart(frame: "pd.DataFrame", trend: "pd.DataFrame", who: str) -> C
     if trend.empty:
         right.text(0.5, 0.5, "no mood recorded", ha="center", va="center", transform=right.transAxes)
     else:
-        right.fill_between(trend["week"], trend["min"], trend["max"], color="#a5b4fc", alpha=0.4, label="range")
+        if (trend["max"] > trend["min"]).any():
+            right.fill_between(trend["week"], trend["min"], trend["max"], color="#a5b4fc", alpha=0.4,
+                               label="lowest to highest")
         right.plot(trend["week"], trend["mean"], marker="o", color="#3730a3", label="average")
         right.legend(loc="lower right", frameon=False, fontsize=8)
     right.set_ylim(0.8, 5.2)
@@ -230,7 +236,8 @@ class MenteeReport:
 
     def _cadence(self) -> "pd.DataFrame":
         days = mentoring.cadence_days(self.cohort.settings)
-        return mentoring.checkin_cadence(self._checkins(), days, start=self.period.since, end=now_or_end(self.period))
+        return mentoring.checkin_cadence(self._checkins(), days, start=self.period.since, end=now_or_end(self.period),
+                                         tz=self.cohort.timezone)
 
     def header(self) -> Block:
         """Title and summary line."""
@@ -277,7 +284,7 @@ class MenteeReport:
     def cadence(self) -> Block:
         """The check-in gaps table, overdue gaps highlighted."""
         cad = self._cadence()
-        rows = [(r["from"], r["to"] if r["closed"] else "now (no check-in yet)", f"{r['days']:.1f}",
+        rows = [(r["from"], r["to"] if r["closed"] else "now (no check-in yet)", r["days"],
                  "overdue" if r["overdue"] else "on time") for r in cad.to_dict("records")]
         return table(["from", "to", "days", ""], rows, alert=lambda i: bool(cad["overdue"].iloc[i]),
                      empty="No check-ins in this period.")
