@@ -319,3 +319,26 @@ def test_query_string_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unknown_page_kind_is_a_programming_error(example: Store) -> None:
     with pytest.raises(ValueError):
         page("admin", "", store=example)
+
+
+def test_a_bug_while_building_shows_a_calm_message(example: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import workbook.forms.pages as page_module
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(page_module, "JournalView", broken)
+    pg = page("journal", link(example, "p01"), store=example)
+    assert pg.journal is None and "on our side" in (pg.message or "") and "boom" not in (pg.message or "")
+
+
+def test_unreachable_database_shows_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    import workbook.forms.pages as page_module
+    from workbook.errors import StoreError
+
+    def down() -> Store:
+        raise StoreError("database is unavailable")
+
+    monkeypatch.setattr(page_module, "get_store", down)
+    pg = page("reflection", "key=whatever&exercise=gibbs")
+    assert pg.form is None and "not available right now" in (pg.message or "")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from .entry import EntryForm, FormContext, GoalSliders, build_fields, checkin_form, reflection_form, retro_form
 from .fields import CardColumn, PromptField, text_html, text_widget, visibility_picker
 from .journal import JournalCard, JournalView
-from .page import PAGE_KINDS, Page, get_store, message_page, page, parse_query, prepare, query_string
+from .pages import PAGE_KINDS, Page, get_store, message_page, page, parse_query, prepare, query_string
 
 __all__ = [
     "CardColumn", "EntryForm", "FormContext", "GoalSliders", "JournalCard", "JournalView", "PAGE_KINDS", "Page",

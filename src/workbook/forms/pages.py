@@ -34,6 +34,8 @@ DEFAULT_EXERCISE = {"checkin": "mentorship-checkin", "retro": "start-stop-contin
 FACILITATOR_ONLY = {"participation": ("facilitator",)}
 PAGE_KINDS = (*FORM_KINDS, "journal", *FACILITATOR_ONLY)
 
+OUR_FAULT = ("Something went wrong on our side while opening this page. Please reload it in a minute; "
+             "if it still fails, tell your facilitator.")
 UNAVAILABLE = ("The workbook is not available right now. Please try again in a few minutes; "
                "if it still does not open, tell your facilitator.")
 BAD_LINK = "This link is not complete. Please open the personal link exactly as you received it."
@@ -206,6 +208,9 @@ def page(kind: str, query: str | None = None, store: "Store | None" = None) -> P
     except WorkbookError:
         log.exception("page %s failed", kind)
         return message_page(kind, UNAVAILABLE, viewer)
+    except Exception:  # a bug of ours: a calm message for the visitor, the details in the server log
+        log.exception("page %s failed", kind)
+        return message_page(kind, OUR_FAULT, viewer)
 
 
 def _build(kind: str, ctx: FormContext, params: dict[str, str]) -> Page:
