@@ -342,3 +342,12 @@ def test_unreachable_database_shows_a_message(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(page_module, "get_store", down)
     pg = page("reflection", "key=whatever&exercise=gibbs")
     assert pg.form is None and "not available right now" in (pg.message or "")
+
+
+def test_extra_link_parameters_cannot_widen_what_is_shown(example: Store) -> None:
+    theirs = example.add_entry("example", "p02", "kolb", kolb("p02 only"), visibility="private")
+    query = link(example, "p01") + f"&author=p02&person=p02&entry={theirs.id}&role=facilitator&cohort=other"
+    pg = page("journal", query, store=example)
+    assert pg.journal is not None and pg.journal.cards == []
+    assert "p02 only" not in html_of(pg.widget)
+    assert page("participation", query, store=example).message == "This page is not available with your link."

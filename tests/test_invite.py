@@ -186,3 +186,43 @@ def test_form_notebooks_are_clean_and_thin() -> None:
         assert all(not c.outputs and c.execution_count is None for c in nb.cells)
         assert f'page("{kind}", query_string())' in nb.cells[-1].source
         assert sum(len(c.source.splitlines()) for c in nb.cells) <= 6
+
+
+@pytest.mark.slow
+def test_serve_runs_the_forms_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+
+    import psutil
+
+    from tests.browser_support import free_port, server_env, wait_for_port
+
+    db = f"sqlite:///{tmp_path / 'data' / 'wb.db'}"
+    store = Store(db)
+    import_cohort(store, ROOT / "cohorts" / "example")
+    key = access.issue_token(store, "example", "p01")
+    store.close()
+    port = free_port()
+    exe = str(Path(__import__("sys").executable).parent / "workbook")
+    proc = subprocess.Popen([exe, "serve", "--port", str(port)], env=server_env(tmp_path, db), cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, proc)
+        import urllib.request
+
+        html = urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/render/journal.ipynb?key={key}",
+                                      timeout=60).read().decode()
+        assert "widget-view+json" in html and "Traceback" not in html
+        kernels = [p for p in psutil.Process(proc.pid).children(recursive=True)
+                   if "ipykernel" in " ".join(p.cmdline())]
+        assert kernels
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0
+        assert b"Stopped." in out and b"Kernel shutdown" in out
+        psutil.wait_procs(kernels, timeout=10)
+        assert not any(k.is_running() and k.status() != psutil.STATUS_ZOMBIE for k in kernels)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
