@@ -93,6 +93,16 @@ def _text(rng: random.Random, prompt: "Prompt") -> str:
                f"the discussion. {rng.choice(['It went mostly to plan.', 'It did not go as planned.', 'Some of it worked well.'])}"
     if pid in ("feelings", "neutral_zone", "endings"):
         return f"I felt {rng.choice(FEELINGS)}."
+    if pid == "goal_progress":
+        return rng.choice(["Good progress: I ran two meetings to time this fortnight.",
+                           "Slower than hoped; the reorganisation took most of my week.",
+                           "I delegated the weekly report and it went fine.",
+                           "Half-way there: the stakeholder map is drafted, not yet reviewed."])
+    if pid == "help_wanted":
+        return rng.choice(["How to say no to a senior stakeholder without damaging the relationship.",
+                           "Practising the steering group presentation.",
+                           "Structuring feedback for someone more experienced than me.",
+                           "Prioritising when everything is urgent."])
     if pid in ("analysis", "so_what", "why", "causes", "concepts", "lesson", "growth", "observations", "evaluation"):
         return f"Looking back, {rng.choice(INSIGHTS)}."
     return f"Next time I will {rng.choice(ACTIONS)}."
