@@ -34,14 +34,24 @@ demo: $(STAMP)
 	$(BIN)/workbook init
 	$(BIN)/workbook cohort import cohorts/example
 	$(BIN)/workbook sample example
+	$(BIN)/workbook match example
+	$(BIN)/workbook report example
 	@echo
-	@echo "Next: '$(BIN)/workbook entries example' lists the entries; '$(BIN)/jupyter lab notebooks/' opens the notebooks."
+	@echo "Personal links for three people of the sample cohort (a participant, a coach, the facilitator):"
+	$(BIN)/workbook invite example --person p01 --person c01 --person f01
+	@echo
+	@echo "Coaches and facilitators: '$(BIN)/jupyter lab notebooks/' (coach/review, facilitator/live_retro, facilitator/matching)."
+	@echo "Serving the forms now; open a link above in your browser. Ctrl-C stops the server."
+	$(BIN)/workbook serve
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest tests
 
-benchmarks: $(STAMP)
+benchmarks: $(STAMP) system-deps
 	$(BIN)/python benchmarks/store.py
+	$(BIN)/python benchmarks/matching.py
+	$(BIN)/python benchmarks/reports.py
+	$(BIN)/python benchmarks/forms.py
 
 clean:
 	rm -rf $(VENV) .jupyter workbook.db workbook.db-wal workbook.db-shm reports
