@@ -215,7 +215,7 @@ class CardColumn:
         if self.prompt.max_items and len(self.cards) >= self.prompt.max_items:
             self.show_errors([f"This column takes up to {self.prompt.max_items} cards."])
             return self.cards[-1]
-        card = widgets.Text(value=text, placeholder="One idea per card", layout=widgets.Layout(width="100%"))
+        card = widgets.Text(value=text, placeholder="One idea per card", layout=widgets.Layout(width="98%"))
         card.add_class("wb-card")
         for cb in self._on_size:
             card.observe(lambda _ch, cb=cb: cb(), names="value")
