@@ -329,3 +329,19 @@ def test_a_stuck_report_times_out_and_the_kernel_is_replaced(tmp_path: Path, jup
         assert wk.km.connection_file != first  # a fresh kernel took over
         assert run_report(fine, tmp_path, warm_kernel=wk).ok
     assert not list((jupyter_env / "runtime").glob("kernel-*.json"))
+
+
+@pytest.mark.slow
+def test_pages_for_each_viewer(pool_batch: BatchResult, canary_db: str) -> None:
+    from workbook.access import Viewer
+    from workbook.reports.pages import pages_for
+
+    store = Store(canary_db)
+    names = lambda who, role, sfx=".ipynb": [p.name for p in pages_for(store, Viewer(who, COHORT, role),  # noqa: E731
+                                                                        pool_batch.out_dir, sfx)]
+    assert names("p01", "participant") == ["participant-p01.ipynb"]
+    assert names("c01", "coach") == ["mentee-c01-p01.ipynb", "mentee-c01-p02.ipynb"]
+    assert names("c02", "coach", ".html") == ["mentee-c02-p03.html"]
+    assert names("f01", "facilitator", ".html") == ["cohort.html", "index.html"]
+    assert names("f01", "facilitator") == ["cohort.ipynb"]
+    store.close()

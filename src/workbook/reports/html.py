@@ -52,6 +52,7 @@ def _exporter() -> Any:
             """
 
             def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> Any:
+                """As HTMLExporter's, minus the BeautifulSoup pass."""
                 lang = nb.metadata.get("language_info", {})
                 lexer = lang.get("pygments_lexer", lang.get("name", None))
                 self.register_filter("highlight_code", self.filters.get(

@@ -7,6 +7,7 @@ restores that state. Neither leaves a name in the user namespace: the pool calls
 """
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import warnings
@@ -32,6 +33,11 @@ def prepare() -> None:
     _saved["rc"] = dict(matplotlib.rcParams)
     _saved["path"] = list(sys.path)
     _saved["warnings"] = list(warnings.filters)
+    # Everything alive now (modules, their caches) lives as long as the kernel: move it out of
+    # the collector's way, so the gc.collect() inside IPython's reset only walks the last
+    # report's objects (~40 ms -> ~1 ms per report).
+    gc.collect()
+    gc.freeze()
 
 
 def reset() -> None:

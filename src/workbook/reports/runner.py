@@ -191,7 +191,12 @@ def run_report(job: ReportJob, out_dir: Path, *, engine: str = "pool", warm_kern
                 return ReportOutcome(job, False, ipynb if ipynb.exists() else None, None,
                                      error=f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
                                      seconds=time.perf_counter() - t0)
-    page.write_text(notebook_html(nb, job.label), encoding="utf-8")
+    try:
+        page.write_text(notebook_html(nb, job.label), encoding="utf-8")
+    except Exception as exc:  # an output nbconvert cannot render: this page fails, not the batch
+        page.unlink(missing_ok=True)
+        return ReportOutcome(job, False, ipynb, None, error=f"HTML export: {type(exc).__name__}: {exc}",
+                             seconds=time.perf_counter() - t0)
     return ReportOutcome(job, True, ipynb, page, summary=notebook_summary(nb), seconds=time.perf_counter() - t0)
 
 
@@ -209,8 +214,12 @@ def _worker(jobs: "queue.Queue[ReportJob]", results: "queue.Queue[ReportOutcome 
                 job = jobs.get_nowait()
             except queue.Empty:
                 break
-            results.put(run_report(job, out_dir, engine=engine, warm_kernel=wk, execution_timeout=timeouts[0],
-                                   start_timeout=timeouts[1]))
+            try:
+                outcome = run_report(job, out_dir, engine=engine, warm_kernel=wk, execution_timeout=timeouts[0],
+                                     start_timeout=timeouts[1])
+            except Exception as exc:  # a bug of ours: still one failed report, not a lost one
+                outcome = ReportOutcome(job, False, error=f"{type(exc).__name__}: {exc}")
+            results.put(outcome)
     except BaseException as exc:  # a kernel that never started: the main thread hands its jobs to others
         results.put(exc)
     finally:
