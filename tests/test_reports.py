@@ -345,3 +345,21 @@ def test_pages_for_each_viewer(pool_batch: BatchResult, canary_db: str) -> None:
     assert names("f01", "facilitator", ".html") == ["cohort.html", "index.html"]
     assert names("f01", "facilitator") == ["cohort.ipynb"]
     store.close()
+
+
+@pytest.mark.slow
+def test_batches_leak_no_descriptors(pool_batch: BatchResult, canary_db: str, tmp_path: Path) -> None:
+    """Kernel clients, sockets and connection files are all released: a second batch ends where the first did."""
+    import gc
+    import os
+
+    def open_fds() -> int:
+        gc.collect()
+        return len(os.listdir("/proc/self/fd"))
+
+    counts = []
+    for _ in range(2):
+        generate_reports(COHORT, kinds=["participant"], people=["p01", "p02", "p03"], until=UNTIL, jobs=2,
+                         out_dir=tmp_path, db_url=canary_db, progress=False)
+        counts.append(open_fds())
+    assert counts[0] == counts[1]
