@@ -28,7 +28,7 @@ STYLE = """<style>
 .wb-muted{color:#555}
 .wb-report table.wb-table{border-collapse:collapse;margin:.4rem 0 1rem 0;font-size:.92rem}
 .wb-report table.wb-table th,.wb-report table.wb-table td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
-.wb-report table.wb-table th{background:#f3f4f6}
+.wb-report table.wb-table th{background:#f3f4f6;white-space:nowrap}
 .wb-report table.wb-table td.wb-nw{white-space:nowrap}
 .wb-report table.wb-table tr.wb-alert td{background:#fde8e8}
 .wb-suppressed{color:#777;font-style:italic}
