@@ -363,3 +363,22 @@ def test_batches_leak_no_descriptors(pool_batch: BatchResult, canary_db: str, tm
                          out_dir=tmp_path, db_url=canary_db, progress=False)
         counts.append(open_fds())
     assert counts[0] == counts[1]
+
+
+def test_period_limits_what_a_report_reads(tmp_path: Path) -> None:
+    """--since/--until are whole days in the cohort's time zone, both inclusive."""
+    from workbook.errors import ConfigError
+    from workbook.reports.views import CohortReport, ParticipantReport
+
+    url = f"sqlite:///{tmp_path / 'wb.db'}"
+    build_canary(url, tmp_path)
+    everything = ParticipantReport.load(COHORT, "p01", db_url=url)
+    day = (DEFAULT_START + dt.timedelta(days=2)).date().isoformat()  # the canaries' day
+    one_day = ParticipantReport.load(COHORT, "p01", since=day, until=day, db_url=url)
+    assert 3 <= len(one_day.entries) < len(everything.entries)
+    assert marker("private", "p01") in one_day.journal().html
+    later = ParticipantReport.load(COHORT, "p01", since="2026-10-10", db_url=url)
+    assert marker("private", "p01") not in later.journal().html
+    assert marker("cohort", "p01") not in CohortReport.load(COHORT, since="2026-10-10", db_url=url).shared_reflections().html
+    with pytest.raises(ConfigError, match="after"):
+        ParticipantReport.load(COHORT, "p01", since="2026-10-10", until="2026-10-01", db_url=url)
