@@ -9,9 +9,10 @@ from .entry import EntryForm, FormContext, GoalSliders, build_fields, checkin_fo
 from .fields import CardColumn, PromptField, text_html, text_widget, visibility_picker
 from .journal import JournalCard, JournalView
 from .pages import PAGE_KINDS, Page, get_store, message_page, page, parse_query, prepare, query_string
+from .reports import reports_page
 
 __all__ = [
     "CardColumn", "EntryForm", "FormContext", "GoalSliders", "JournalCard", "JournalView", "PAGE_KINDS", "Page",
     "PromptField", "build_fields", "checkin_form", "get_store", "message_page", "page", "parse_query", "prepare",
-    "query_string", "reflection_form", "retro_form", "text_html", "text_widget", "visibility_picker",
+    "query_string", "reflection_form", "reports_page", "retro_form", "text_html", "text_widget", "visibility_picker",
 ]

@@ -1,0 +1,100 @@
+"""The reports app: a person's link lists the reports they may open and renders one, live.
+
+``notebooks/forms/reports.ipynb`` is two calls: ``reports_page(query_string())``. The link
+carries ``key`` and optionally ``report=<name>`` (names as in the batch: ``participant-p01``,
+``mentee-c01-p01``, ``cohort``). Which names a key may open is decided from the store by
+:func:`workbook.reports.live.allowed_reports`, never from the URL: any other name (another
+person's page, ``../x``, a typo) gets the same message and nothing else.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import urllib.parse
+from typing import TYPE_CHECKING
+
+import ipywidgets as widgets
+
+from .. import access
+from ..errors import AccessDenied, WorkbookError
+from .fields import text_widget
+from .pages import OUR_FAULT, UNAVAILABLE, Page, _shell, get_store, message_page, parse_query
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+log = logging.getLogger(__name__)
+
+KIND = "reports"
+#: The link parameter naming one report.
+REPORT_PARAMETER = "report"
+NOT_AVAILABLE = ("This report is not available with your link. Open the list of your reports "
+                 "(your reports link without anything added) and pick one there.")
+NO_REPORTS = "There are no reports for you yet. Your facilitator will tell you when there are."
+
+
+def report_link(key: str, name: str | None = None) -> str:
+    """The relative link to the reports app (the list, or one report) for ``key``."""
+    params = {access.LINK_PARAMETER: key}
+    if name:
+        params[REPORT_PARAMETER] = name
+    return f"{KIND}.ipynb?{urllib.parse.urlencode(params)}"
+
+
+def _a(href: str, text: str, css: str) -> str:
+    return f'<a class="{css}" href="{html.escape(href, quote=True)}">{html.escape(text)}</a>'
+
+
+def reports_page(query: str | None = None, store: "Store | None" = None) -> Page:
+    """The reports page for the link whose query string is ``query``; never raises for a visitor's mistake.
+
+    ``page.extra["reports"]`` lists the names offered, ``page.extra["report"]`` the one shown.
+    """
+    params = parse_query(query)
+    key = params.get(access.LINK_PARAMETER)
+    try:
+        store = store or get_store()
+        viewer = access.authenticate(store, key)
+    except AccessDenied as exc:
+        return message_page(KIND, str(exc))
+    except WorkbookError:
+        log.exception("reports page: store unavailable")
+        return message_page(KIND, UNAVAILABLE)
+    assert key is not None  # authenticate refuses a missing key
+    try:
+        from ..reports.live import allowed_reports, render_report
+
+        allowed = allowed_reports(store, viewer)
+        wanted = params.get(REPORT_PARAMETER, "")
+        if not wanted:
+            return _listing(viewer, key, allowed)
+        ref = next((r for r in allowed if r.name == wanted), None)
+        if ref is None:
+            return message_page(KIND, NOT_AVAILABLE, viewer)
+        parts = render_report(store, viewer, ref)
+    except AccessDenied:
+        return message_page(KIND, NOT_AVAILABLE, viewer)
+    except WorkbookError:
+        log.exception("reports page failed")
+        return message_page(KIND, UNAVAILABLE, viewer)
+    except Exception:  # a bug of ours: a calm message for the visitor, the details in the server log
+        log.exception("reports page failed")
+        return message_page(KIND, OUR_FAULT, viewer)
+    back = widgets.HTML(_a(report_link(key), "\u2190 All your reports", "wb-report-back"))
+    body = widgets.HTML("".join(parts), layout=widgets.Layout(width="100%"))
+    body.add_class("wb-live-report")
+    return Page(_shell(KIND, [back, body]), KIND, viewer=viewer,
+                extra={"reports": [r.name for r in allowed], "report": ref.name, "html": "".join(parts)})
+
+
+def _listing(viewer: access.Viewer, key: str, allowed: list) -> Page:
+    if not allowed:
+        pg = message_page(KIND, NO_REPORTS, viewer)
+        pg.extra["reports"] = []
+        return pg
+    items = "".join(f"<li>{_a(report_link(key, r.name), r.title, 'wb-report-link')}</li>" for r in allowed)
+    listing = widgets.HTML(f'<ul class="wb-report-list">{items}</ul>')
+    return Page(_shell(KIND, [text_widget("Your reports", "wb-title"),
+                              text_widget("Each report is made from the workbook as it is now.", "wb-muted"),
+                              listing]),
+                KIND, viewer=viewer, extra={"reports": [r.name for r in allowed], "report": None})

@@ -1,0 +1,129 @@
+"""Reports as live pages: the batch templates' sections, rendered now from the store for one viewer.
+
+The Voila app ``notebooks/forms/reports.ipynb`` shows a person the reports they may open and
+renders one on request. Which reports a viewer may open follows :func:`workbook.reports.pages.pages_for`
+(participant: their own page; coach: the mentee pages of the people they coach now; facilitator:
+the cohort page), applied to the store rather than to files, so nothing depends on a batch
+having run. A page is rendered by walking the template notebook in ``notebooks/reports/``: each
+markdown cell is shown as written and each ``report.<section>()`` cell calls that section of the
+same view object the batch uses, so a live page has the batch page's content (charts and tables,
+every piece of user text escaped by :mod:`workbook.reports.blocks`).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import context
+from .blocks import STYLE, Block, Chart, esc
+from .runner import TEMPLATES_DIR, _safe
+
+if TYPE_CHECKING:
+    from ..access import Viewer
+    from ..store import Store
+
+#: A template cell that shows one section: ``report.header()`` (no arguments, a public name).
+_SECTION = re.compile(r"^report\.([a-z][a-z0-9_]*)\(\)$")
+
+
+@dataclass(frozen=True)
+class ReportRef:
+    """One report a viewer may open: its page name (as in the batch), kind, title and whom it is about."""
+
+    name: str
+    kind: str
+    title: str
+    person_id: str = ""
+    coach_id: str = ""
+
+
+def allowed_reports(store: "Store", viewer: "Viewer") -> list[ReportRef]:
+    """The reports ``viewer`` may open, in a stable order, named like the batch's pages.
+
+    The rule is :func:`workbook.reports.pages.pages_for`'s: participant -> own page; coach ->
+    ``mentee-<coach>-<mentee>`` for each person they coach now; facilitator -> ``cohort``.
+    """
+    names = {m.person_id: m.name for m in store.find_members(viewer.cohort_id, active_only=False)}
+    if viewer.role == "participant":
+        return [ReportRef(f"participant-{_safe(viewer.person_id)}", "participant",
+                          f"Your reflection report ({names.get(viewer.person_id, viewer.person_id)})",
+                          person_id=viewer.person_id)]
+    if viewer.role == "coach":
+        return [ReportRef(f"mentee-{_safe(viewer.person_id)}-{_safe(m)}", "mentee",
+                          f"Mentee report: {names.get(m, m)}", person_id=m, coach_id=viewer.person_id)
+                for m in sorted(store.mentees_of(viewer.cohort_id, viewer.person_id))]
+    if viewer.role == "facilitator":
+        cohort = store.get_cohort(viewer.cohort_id)
+        return [ReportRef("cohort", "cohort", f"Cohort report: {cohort.name}")]
+    return []
+
+
+def template_sections(kind: str, templates_dir: Path | None = None) -> list[tuple[str, str]]:
+    """The template's display steps in order: ``("markdown", text)`` or ``("section", method name)``.
+
+    The parameters cell and the cell that loads the report are skipped; the notebook is read as
+    JSON (nbformat's import costs seconds and is not needed to read two keys).
+    """
+    path = Path(templates_dir or TEMPLATES_DIR) / f"{kind}.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    steps: list[tuple[str, str]] = []
+    for cell in nb.get("cells", []):
+        source = "".join(cell.get("source", ""))
+        if cell.get("cell_type") == "markdown" and source.strip():
+            steps.append(("markdown", source))
+        elif cell.get("cell_type") == "code":
+            m = _SECTION.match(source.strip())
+            if m:
+                steps.append(("section", m.group(1)))
+    return steps
+
+
+def load_report(store: "Store", viewer: "Viewer", ref: ReportRef) -> Any:
+    """The view object for ``ref``, loaded through the access rules for its kind (the batch's loaders)."""
+    from .views import CohortReport, MenteeReport, ParticipantReport
+
+    # The views open their store by URL; hand them this one so a page does not open a second pool.
+    context._STORES.setdefault(store.url, store)
+    if ref.kind == "participant":
+        return ParticipantReport.load(viewer.cohort_id, ref.person_id, db_url=store.url)
+    if ref.kind == "mentee":
+        return MenteeReport.load(viewer.cohort_id, ref.person_id, ref.coach_id, db_url=store.url)
+    if ref.kind == "cohort":
+        return CohortReport.load(viewer.cohort_id, db_url=store.url)
+    raise ValueError(f"unknown report kind {ref.kind!r}")
+
+
+def markdown_html(text: str) -> str:
+    """A template's markdown cell as HTML (template text is ours; raw HTML in it is escaped anyway)."""
+    import mistune
+
+    return str(mistune.create_markdown(escape=True)(text))
+
+
+def output_html(value: Any) -> str:
+    """One section's result as HTML: a :class:`Block` as is (already escaped), a :class:`Chart` as an image."""
+    if isinstance(value, Chart):
+        data = base64.b64encode(value.png).decode("ascii")
+        return f'<img class="wb-chart" src="data:image/png;base64,{data}" alt="{esc(value.alt)}" style="max-width:100%">'
+    if isinstance(value, Block):
+        return f'<div class="wb-report">{value.html}</div>'
+    return f'<pre class="wb-report">{esc(value)}</pre>'
+
+
+def render_report(store: "Store", viewer: "Viewer", ref: ReportRef, templates_dir: Path | None = None) -> list[str]:
+    """The report ``ref`` for ``viewer`` as HTML fragments, one per template cell shown.
+
+    The caller decides that ``viewer`` may open ``ref`` (see :func:`allowed_reports`).
+    """
+    report = load_report(store, viewer, ref)
+    parts = [STYLE]
+    for what, arg in template_sections(ref.kind, templates_dir):
+        if what == "markdown":
+            parts.append(f'<div class="wb-report wb-md">{markdown_html(arg)}</div>')
+        else:
+            parts.append(output_html(getattr(report, arg)()))
+    return parts
