@@ -23,10 +23,11 @@ if TYPE_CHECKING:
 DEFAULT_BASE_URL = "http://127.0.0.1:8866"
 DEFAULT_EXERCISE = "gibbs"
 #: The pages each role gets a link to (page kind -> extra query parameters).
+#: Everyone also gets ``reports``: the reports app lists only the reports their key may open.
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
-    "participant": ("reflection", "checkin", "retro", "journal"),
-    "coach": ("reflection", "journal"),
-    "facilitator": ("participation", "reflection", "journal"),
+    "participant": ("reflection", "checkin", "retro", "journal", "reports"),
+    "coach": ("reflection", "journal", "reports"),
+    "facilitator": ("participation", "reflection", "journal", "reports"),
 }
 
 

@@ -184,12 +184,21 @@ def prepared(options: ServeOptions) -> Iterator[tuple[list[str], dict[str, str]]
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def report_apps(options: ServeOptions) -> list[str]:
+    """The report apps among the served notebooks, as link patterns (each person's key goes in)."""
+    host = "127.0.0.1" if options.host in ("", "0.0.0.0", "::") else options.host
+    return [f"http://{host}:{options.port}/voila/render/{nb.name}?key=YOUR_KEY"
+            for nb in sorted(options.forms_dir.glob("reports*.ipynb"))]
+
+
 def serve(options: ServeOptions, *, stop_timeout: float = 20.0) -> int:
     """Run Voila until Ctrl-C or SIGTERM; shut its kernels down; return its exit code.
 
     Voila runs in its own session so a Ctrl-C reaches it once, from us, as SIGTERM: it then stops
     its loop and shuts every kernel down (a second signal mid-shutdown would orphan kernels).
     """
+    for link in report_apps(options):  # live reports: each link lists only what its key may open
+        print(f"Reports: {link}", flush=True)
     with prepared(options) as (cmd, env):
         proc = subprocess.Popen(cmd, env=env, start_new_session=True)
         stopping = False
