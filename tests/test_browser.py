@@ -252,3 +252,27 @@ def test_too_long_answer_is_refused_visibly_before_sending(site: dict[str, Any],
     page.locator(".wb-prompt-description textarea").fill("short enough")
     page.wait_for_selector(".wb-submit:not([disabled])", timeout=30_000)
     assert store.count_entries("example") == before
+
+
+def test_reports_link_opens_only_the_participants_own_live_report(site: dict[str, Any], page: Any) -> None:
+    store, server, work = site["store"], site["server"], site["work"]
+    store.add_entry("example", "p03", "gibbs", {"description": "REPORT-MARKER-p03 " + XSS, "evaluation": "fine",
+                                                "conclusion": "ok", "mood": 4}, visibility="private")
+    page.goto(form_url(server, "reports", site["keys"]["p03"]))  # the `reports` link of `workbook invite`
+    page.wait_for_selector(".wb-report-link, .wb-page-message", timeout=60_000)
+    assert page.locator(".wb-report-link").count() == 1
+    page.locator(".wb-report-link").click()
+    page.wait_for_selector(".wb-live-report h1, .wb-page-message", timeout=60_000)
+    assert "report=participant-p03" in page.url
+    assert page.locator(".wb-live-report h1").first.inner_text() == "Reflection report: Sophie Martin"
+    chart = page.locator(".wb-live-report img.wb-chart").first
+    chart.wait_for(timeout=30_000)
+    assert chart.evaluate("img => img.complete && img.naturalWidth > 300")
+    assert "REPORT-MARKER-p03" in page.locator(".wb-live-report").inner_text()
+    page.screenshot(path=str(work / "reports.png"), full_page=True)
+
+    page.goto(form_url(server, "reports", site["keys"]["p03"], report="participant-p01"))
+    page.wait_for_selector(".wb-page-message", timeout=60_000)
+    assert "not available with your link" in page.locator(".wb-page-message").inner_text()
+    assert page.locator(".wb-live-report").count() == 0 and page.locator("img").count() == 0
+    assert page.dialogs == []  # type: ignore[attr-defined]
