@@ -21,6 +21,7 @@ from .fields import text_widget
 from .pages import OUR_FAULT, UNAVAILABLE, Page, _shell, get_store, message_page, parse_query
 
 if TYPE_CHECKING:
+    from ..reports.live import ReportRef
     from ..store import Store
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def reports_page(query: str | None = None, store: "Store | None" = None) -> Page
                 extra={"reports": [r.name for r in allowed], "report": ref.name, "html": "".join(parts)})
 
 
-def _listing(viewer: access.Viewer, key: str, allowed: list) -> Page:
+def _listing(viewer: access.Viewer, key: str, allowed: list["ReportRef"]) -> Page:
     if not allowed:
         pg = message_page(KIND, NO_REPORTS, viewer)
         pg.extra["reports"] = []
