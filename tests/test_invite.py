@@ -29,7 +29,7 @@ def test_links_for_every_member_and_only_hashes_stored(example: Store) -> None:
     members = example.find_members("example")
     assert {i.person_id for i in invs} == {m.person_id for m in members}
     p = next(i for i in invs if i.role == "participant")
-    assert set(p.links) == {"reflection", "checkin", "retro", "journal"}
+    assert set(p.links) == {"reflection", "checkin", "retro", "journal", "reports"}
     assert p.links["reflection"] == (f"https://forms.example.org/wb/voila/render/reflection.ipynb"
                                      f"?key={p.key}&exercise=gibbs")
     assert all(key_of(u) == p.key for u in p.links.values())
@@ -94,8 +94,8 @@ def test_links_csv_is_private(example: Store, tmp_path: Path) -> None:
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     with out.open() as fh:
         read = list(csv.DictReader(fh))
-    assert len(read) == rows == 4 * len(invs)
-    assert {r["page"] for r in read} == {"reflection", "checkin", "retro", "journal"}
+    assert len(read) == rows == 5 * len(invs)
+    assert {r["page"] for r in read} == {"reflection", "checkin", "retro", "journal", "reports"}
 
 
 def test_cli_invite_and_revoke(tmp_path: Path) -> None:
