@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .runner import _safe
+from .live import allowed_reports
 
 if TYPE_CHECKING:
     from ..access import Viewer
@@ -23,12 +23,8 @@ if TYPE_CHECKING:
 def pages_for(store: "Store", viewer: "Viewer", directory: Path, suffix: str = ".ipynb") -> list[Path]:
     """The existing report files (``suffix``) in ``directory`` that ``viewer`` may open, sorted."""
     directory = Path(directory)
-    names: list[str] = []
-    if viewer.role == "participant":
-        names = [f"participant-{_safe(viewer.person_id)}"]
-    elif viewer.role == "coach":
-        names = [f"mentee-{_safe(viewer.person_id)}-{_safe(m)}"
-                 for m in store.mentees_of(viewer.cohort_id, viewer.person_id)]
-    elif viewer.role == "facilitator":
-        names = ["cohort"] + (["index"] if suffix == ".html" else [])
+    # One rule for live and generated pages: the live app's list of allowed reports.
+    names = [r.name for r in allowed_reports(store, viewer)]
+    if viewer.role == "facilitator" and suffix == ".html":
+        names.append("index")
     return sorted(p for p in (directory / f"{n}{suffix}" for n in names) if p.is_file())
