@@ -56,6 +56,10 @@ def test_comments_released_to_author_only(example: Store, three: dict[str, int])
         access.comment_on(example, coach, three["private"], "sneaky")
     with pytest.raises(AccessDenied):
         access.comment_on(example, Viewer("c02", "example", "coach"), three["coach"], "not mine")
+    for peer in (Viewer("p02", "example", "participant"), Viewer("c02", "example", "coach")):
+        with pytest.raises(AccessDenied):  # a cohort-visible entry is readable, but not theirs to coach
+            access.comment_on(example, peer, three["cohort"], "drive-by")
+    assert len(example.find_comments([three["cohort"]])) == 0
 
 
 def test_tokens_hash_only_expiry_revocation_replacement(example: Store) -> None:

@@ -157,9 +157,10 @@ def visible_comments(store: "Store", viewer: Viewer, entries: Iterable[Entry]) -
 
 
 def comment_on(store: "Store", viewer: Viewer, entry_id: int, body: str, *, release: bool = False) -> Comment:
-    """A coach comments on an entry they may read (not on their own)."""
+    """A coach comments on an entry their mentee shared with them (or with the cohort)."""
     entry = store.get_entry(entry_id)
-    if not can_read(store, viewer, entry) or entry.author_id == viewer.person_id:
+    coaches = store.coaches_of(entry.cohort_id, entry.author_id)
+    if viewer.person_id not in coaches or not can_read(store, viewer, entry, coaches=coaches):
         raise AccessDenied("you can comment only on entries your mentees shared with you")
     return store.add_comment(entry_id, viewer.person_id, body, release=release)
 
