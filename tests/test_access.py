@@ -101,3 +101,21 @@ def test_a_pairing_replaces_the_roster_coach(example: Store, three: dict[str, in
     assert "p01" not in example.mentees_of("example", "c01") and "p01" in example.mentees_of("example", "c02")
     assert seen(example, "c01", "coach") == {"cohort"}
     assert seen(example, "c02", "coach") == {"coach", "cohort"}
+
+
+def test_links_stop_working_when_removed_from_the_roster(example: Store, tmp_path) -> None:
+    import shutil
+
+    from workbook import import_cohort
+
+    from .conftest import EXAMPLE
+
+    token = access.issue_token(example, "example", "p18")
+    assert access.authenticate(example, token).person_id == "p18"
+    d = tmp_path / "example"
+    shutil.copytree(EXAMPLE, d)
+    rows = (d / "roster.csv").read_text(encoding="utf-8").splitlines()
+    (d / "roster.csv").write_text("\n".join(r for r in rows if not r.startswith("p18,")) + "\n", encoding="utf-8")
+    import_cohort(example, d)
+    with pytest.raises(AccessDenied, match="not valid"):
+        access.authenticate(example, token)

@@ -10,7 +10,7 @@ from ..errors import FieldProblem, NotFoundError, ValidationError
 from .core import insert_id, utcnow
 from .mentoring import MentoringMixin
 from .models import AccessGrant
-from .schema import access_tokens, action_items, entries, retro_cards, retro_groups, retro_votes
+from .schema import access_tokens, action_items, entries, memberships, retro_cards, retro_groups, retro_votes
 
 ACTION_STATUSES = ("open", "done", "dropped")
 
@@ -146,9 +146,15 @@ class RetroMixin(MentoringMixin):
                 & access_tokens.c.revoked_at.is_(None)).values(revoked_at=utcnow())).rowcount)
 
     def lookup_token(self, token_hash: str, at: dt.datetime) -> AccessGrant | None:
-        """The grant of a live token hash, or None when unknown, revoked or expired."""
+        """The grant of a live token hash, or None when unknown, revoked, expired, or its holder
+        is no longer an active member of the cohort (removed from the roster)."""
+        q = (sa.select(access_tokens, memberships.c.active)
+             .join(memberships, (memberships.c.cohort_id == access_tokens.c.cohort_id)
+                   & (memberships.c.person_id == access_tokens.c.person_id))
+             .where(access_tokens.c.token_hash == token_hash))
         with self.read() as conn:
-            row = conn.execute(sa.select(access_tokens).where(access_tokens.c.token_hash == token_hash)).first()
-        if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= at):
+            row = conn.execute(q).first()
+        if row is None or row.revoked_at is not None or not row.active \
+                or (row.expires_at is not None and row.expires_at <= at):
             return None
         return AccessGrant(person_id=row.person_id, cohort_id=row.cohort_id, role=row.role, expires_at=row.expires_at)
