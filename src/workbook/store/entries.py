@@ -176,7 +176,7 @@ class EntriesMixin(PeopleMixin):
         from ..exercises import validate_answers
 
         if draft.author_id not in members:
-            raise AccessDenied(f"{draft.author_id!r} is not a member of cohort {cohort_id!r}; nothing was saved")
+            raise AccessDenied(f"{draft.author_id!r} is not an active member of cohort {cohort_id!r}; nothing was saved")
         exercise_id = draft.exercise_id
         at = draft.created_at or utcnow()
         if draft.session_id is not None:
@@ -207,7 +207,8 @@ class EntriesMixin(PeopleMixin):
         cohort = self.get_cohort(cohort_id)
         with self.read() as conn:
             members = {r.person_id: r.role for r in conn.execute(
-                sa.select(memberships.c.person_id, memberships.c.role).where(memberships.c.cohort_id == cohort_id))}
+                sa.select(memberships.c.person_id, memberships.c.role).where(
+                    (memberships.c.cohort_id == cohort_id) & (memberships.c.active == sa.true())))}
         open_sessions: dict[int, Session] = {}
         rows = [self._prepare(cohort_id, d, cohort.default_visibility, members, open_sessions) for d in drafts]
         try:
