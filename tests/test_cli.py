@@ -61,3 +61,18 @@ def test_console_script_runs(tmp_path: Path) -> None:
     exe = Path(sys.executable).parent / "workbook"
     r = subprocess.run([str(exe), "--db", str(tmp_path / "a.db"), "cohort", "list"], capture_output=True, text=True)
     assert r.returncode == 0 and "No cohorts yet" in r.stdout
+
+
+def test_entries_listing_keeps_private_text_private(tmp_path: Path) -> None:
+    from workbook import Store, import_cohort
+
+    db = str(tmp_path / "wb.db")
+    store = Store(db)
+    import_cohort(store, EXAMPLE)
+    g = {"description": "", "evaluation": "e", "conclusion": "c"}
+    for vis in ("private", "coach", "cohort"):
+        store.add_entry("example", "p01", "gibbs", {**g, "description": f"MARK-{vis}"}, visibility=vis)
+    for fmt in ("json", "csv", "table"):
+        code, out = run(db, "entries", "example", "--format", fmt)
+        assert code == 0 and "MARK-private" not in out and "MARK-coach" not in out
+    assert "MARK-cohort" in run(db, "entries", "example", "--format", "json")[1]

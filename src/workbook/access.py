@@ -192,3 +192,15 @@ def aggregate_frame(store: "Store", cohort_id: str, **filters: object) -> "pd.Da
     """
     frame = store.entries_frame(cohort_id, **filters)
     return frame.drop(columns=["answers"])
+
+
+def facilitator_frame(store: "Store", cohort_id: str, **filters: object) -> "pd.DataFrame":
+    """Every entry of a cohort, with answers only where their author shared them with the cohort.
+
+    Columns as :meth:`Store.entries_frame`; ``answers`` is None for private and coach-only entries.
+    For exports and the ``workbook entries`` listing.
+    """
+    frame = store.entries_frame(cohort_id, **filters)
+    shared = frame["visibility"] == "cohort"
+    frame["answers"] = [a if ok else None for a, ok in zip(frame["answers"], shared)]
+    return frame

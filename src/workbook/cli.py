@@ -186,15 +186,17 @@ def exercises_show(ctx: click.Context, exercise_id: str) -> None:
 @click.pass_context
 @clean_errors
 def entries(ctx: click.Context, cohort_id: str, person: str | None, fmt: str) -> None:
-    """List entries of a cohort (facilitator view of the store)."""
+    """List entries of a cohort; answers only where their author shared them with the cohort."""
+    from .access import facilitator_frame
+
     store = open_store(ctx)
-    frame = store.entries_frame(cohort_id, author_id=person)
+    frame = facilitator_frame(store, cohort_id, author_id=person)
     if fmt == "json":
         recs = frame.assign(created_at=frame["created_at"].astype(str), updated_at=frame["updated_at"].astype(str),
                             week=frame["week"].astype(str)).to_dict("records")
         click.echo(json.dumps(recs, ensure_ascii=False, indent=1, default=str))
     elif fmt == "csv":
-        out = frame.assign(answers=frame["answers"].map(lambda a: json.dumps(a, ensure_ascii=False)))
+        out = frame.assign(answers=frame["answers"].map(lambda a: None if a is None else json.dumps(a, ensure_ascii=False)))
         click.echo(out.to_csv(index=False), nl=False)
     else:
         if frame.empty:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from .access import Viewer, journal, visible_comments
+from .access import Viewer, facilitator_frame, journal, visible_comments
 from .errors import ConfigError, FieldProblem, ValidationError
 
 if TYPE_CHECKING:
@@ -27,10 +27,8 @@ ACTIVITY_BASE = "https://workbook.invalid/exercises/"
 
 def cohort_frame(store: "Store", cohort_id: str) -> "pd.DataFrame":
     """One row per entry: metadata of all, answers (JSON text) only where shared with the cohort."""
-    frame = store.entries_frame(cohort_id)
-    shared = frame["visibility"] == "cohort"
-    frame["answers"] = [json.dumps(a, ensure_ascii=False) if ok else None
-                        for a, ok in zip(frame["answers"], shared)]
+    frame = facilitator_frame(store, cohort_id)
+    frame["answers"] = [None if a is None else json.dumps(a, ensure_ascii=False) for a in frame["answers"]]
     return frame
 
 
