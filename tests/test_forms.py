@@ -177,6 +177,9 @@ def test_retro_cards_several_per_column(example: Store) -> None:
     pg = page("retro", link(example, "p03", session=str(session.id)), store=example)
     f = pg.form
     assert f is not None and set(f.fields) == {"start", "stop", "continue"}
+    # The cohort's default is "coach", but the shared board shows only cards shared with the cohort.
+    assert example.get_cohort("example").default_visibility == "coach"
+    assert f.visibility.value == "cohort"
     start = f.fields["start"]
     assert isinstance(start, CardColumn)
     start.cards[0].value = "pair reflections"
@@ -189,6 +192,7 @@ def test_retro_cards_several_per_column(example: Store) -> None:
     assert entry.answers == {"start": ["pair reflections", "rotate the facilitator"], "continue": ["small groups"]}
     cards = example.find_cards(session.id)
     assert sorted(c["text"] for c in cards) == ["pair reflections", "rotate the facilitator", "small groups"]
+    assert len(access.cohort_cards(example, session.id)) == 3
 
 
 def test_closed_or_foreign_session_shows_a_message(example: Store) -> None:

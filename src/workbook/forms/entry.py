@@ -119,7 +119,10 @@ class EntryForm:
         limit = ctx.store.settings.max_text_length
         self.fields = build_fields(exercise, limit)
         cohort = ctx.store.get_cohort(ctx.viewer.cohort_id)
-        self.visibility = visibility_picker(cohort.default_visibility)
+        # Retro cards are written for the shared board, which shows only cards shared with the
+        # cohort: the cohort's default (often "coach") would silently keep them off it.
+        default = "cohort" if exercise.kind == "retro" else cohort.default_visibility
+        self.visibility = visibility_picker(default)
         self.visibility_error = widgets.HTML("")
         self.general_error = widgets.HTML("")
         self.status = widgets.HTML("")
@@ -141,8 +144,10 @@ class EntryForm:
         if required:
             head.append(widgets.HTML('<div class="wb-help"><span class="wb-required">*</span> required</div>'))
         body = [f.box for f in self.fields.values()]
-        share = [widgets.HTML('<div class="wb-prompt-text">Who may read this?</div>'), self.visibility,
-                 self.visibility_error]
+        share: list[widgets.Widget] = [widgets.HTML('<div class="wb-prompt-text">Who may read this?</div>')]
+        if exercise.kind == "retro":
+            share.append(text_widget("Only cards shared with your whole cohort appear on the retro board.", "wb-help"))
+        share += [self.visibility, self.visibility_error]
         actions = widgets.HBox([self.submit_button, self.again_button])
         self.widget = widgets.VBox([*head, *top, *body, *share, self.general_error, actions, self.status],
                                    layout=widgets.Layout(width="100%"))
