@@ -93,3 +93,23 @@ def test_cohort_report_shows_no_figure_for_a_small_session(store: Store, tmp_pat
     assert "fewer than 3" in tiny_row and ">2</td>" not in tiny_row
     completion = report.completion().html
     assert "fewer than 3" in completion.split("Kolb")[1].split("</tr>")[0]
+
+
+def test_cohort_header_total_does_not_give_back_a_suppressed_week(store: Store, tmp_path: Path) -> None:
+    """The summary's entry total minus the shown weeks must not reveal the entries of a suppressed week."""
+    d = tmp_path / "c"
+    d.mkdir()
+    (d / "cohort.toml").write_text('id = "tot"\nname = "Tot"\ntimezone = "UTC"\n[privacy]\nmin_group_size = 3\n')
+    (d / "roster.csv").write_text("id,name,email,role,coach\n"
+                                  + "".join(f"p{i},P {i},p{i}@x.example,participant,\n" for i in range(4)))
+    import_cohort(store, d)
+    g = {"description": "d", "evaluation": "e", "conclusion": "c", "mood": 3}
+    for i in range(4):  # week 1: four people, one entry each (shown)
+        store.add_entry("tot", f"p{i}", "gibbs", g, created_at=MON + dt.timedelta(hours=i))
+    for h in range(2):  # week 2: one person, two entries (suppressed)
+        store.add_entry("tot", "p0", "gibbs", g, created_at=MON + dt.timedelta(days=7, hours=h))
+    report = CohortReport.load("tot", db_url=store.url)
+    table_text = report.participation_table().text
+    assert "fewer than 3" in report.participation_table().html and "\t2" not in table_text
+    summary = report.header().summary or ""
+    assert "6 entries" not in summary and "4 entries" in summary, summary

@@ -345,8 +345,13 @@ class CohortReport:
     def header(self) -> Block:
         """Title, period and summary."""
         weekly = analytics.weekly_participation(self.frame, self.k)
-        summary = (f"{len(self.participants)} participants, {len(self.frame)} entries in {len(weekly)} weeks, "
-                   f"{len(self._sessions())} sessions")
+        # The total of the shown weeks only: the grand total minus the table would give back the
+        # entries of a suppressed week.
+        shown = int(weekly.loc[~weekly["suppressed"], "entries"].sum())
+        hidden = int(weekly["suppressed"].sum())
+        weeks = _n(len(weekly) - hidden, "week") + (f" (and {_n(hidden, 'week')} with fewer than {self.k} people)"
+                                                    if hidden else "")
+        summary = f"{len(self.participants)} participants, {shown} entries in {weeks}, {len(self._sessions())} sessions"
         sub = f"{self.period.label} · figures for fewer than {self.k} people are not shown"
         return _header(f"Cohort report: {self.cohort.name}", sub, summary)
 
