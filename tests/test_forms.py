@@ -278,6 +278,15 @@ def test_expired_and_revoked_keys(example: Store) -> None:
     assert pg.form.submit() is None
     assert "not valid" in pg.form.status.value
     assert example.count_entries("example") == 0
+    # A journal opened before a revocation shows nothing more on Refresh.
+    token = access.issue_token(example, "example", "p01")
+    mine = example.add_entry("example", "p01", "kolb", kolb("written before the revocation"))
+    journal = page("journal", f"key={token}", store=example).journal
+    assert journal is not None and journal.card(mine.id)
+    access.revoke(example, "example", "p01")
+    journal.refresh_button.click()
+    assert journal.cards == [] and "written before" not in html_of(journal.widget)
+    assert "not valid" in html_of(journal.widget)
 
 
 def test_a_participant_never_reads_another_persons_entries(example: Store) -> None:

@@ -204,7 +204,13 @@ class JournalView:
         return self._names.get(person_id, person_id)
 
     def refresh(self) -> None:
-        """Reload the entries and comments from the store."""
+        """Reload the entries and comments from the store (the link is checked again first)."""
+        try:
+            self.ctx.check()  # a link revoked while the page is open shows nothing more
+        except AccessDenied as exc:
+            self.cards = []
+            self.list_box.children = [text_widget(str(exc), "wb-message")]
+            return
         entries = access.journal(self.ctx.store, self.ctx.viewer, limit=self.limit)
         comments = access.visible_comments(self.ctx.store, self.ctx.viewer, entries)
         by_entry: dict[int, list[Comment]] = {}
