@@ -382,3 +382,20 @@ def test_period_limits_what_a_report_reads(tmp_path: Path) -> None:
     assert marker("cohort", "p01") not in CohortReport.load(COHORT, since="2026-10-10", db_url=url).shared_reflections().html
     with pytest.raises(ConfigError, match="after"):
         ParticipantReport.load(COHORT, "p01", since="2026-10-10", until="2026-10-01", db_url=url)
+
+
+@pytest.mark.slow
+def test_a_failed_report_leaves_no_exception_for_the_next(tmp_path: Path, jupyter_env: Path) -> None:
+    """A report that fails for one person must not leave its exception (and its frames' data) to the next report."""
+    from workbook.reports.engine import WarmKernel
+
+    failing = ReportJob("participant", "failing", "failing", _template(
+        tmp_path / "failing.ipynb", ["secret = 'CANARY-EXC-' + person_id\nraise ValueError(secret)"]), {"person_id": "p01"})
+    probe = ReportJob("participant", "probe", "probe", _template(
+        tmp_path / "probe.ipynb", ["import sys\nprint([repr(getattr(sys, n, None)) for n in "
+                                   "('last_type', 'last_value', 'last_traceback', 'last_exc')])"]), {"person_id": "p02"})
+    with WarmKernel() as wk:
+        assert not run_report(failing, tmp_path, warm_kernel=wk).ok
+        assert run_report(probe, tmp_path, warm_kernel=wk).ok
+    printed = json.dumps(_outputs(tmp_path / "probe.ipynb"))
+    assert "CANARY-EXC" not in printed and "ValueError" not in printed, printed

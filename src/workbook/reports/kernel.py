@@ -46,6 +46,10 @@ def reset() -> None:
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
     ip.reset(new_session=True)
+    # The last report's uncaught exception (and through its traceback, its frames' locals: a
+    # person's entries) stays on ``sys`` after IPython's reset.
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+        sys.__dict__.pop(name, None)
     if not _saved:
         prepare()
     if os.getcwd() != _saved["cwd"]:
