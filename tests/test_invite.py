@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from workbook import Store, access, import_cohort
 from workbook.cli import main
 from workbook.errors import ConfigError, NotFoundError, ValidationError
+from workbook.forms import page
 from workbook.invite import create_links, form_url, revoke_links, write_links_csv
 from workbook.serve import CDN_LINKS, ServeOptions, voila_command, voila_config, voila_environment, write_config
 
@@ -84,6 +85,19 @@ def test_session_links(example: Store) -> None:
     s = example.add_session("example", "kolb", facilitator_id="f01")
     [inv] = create_links(example, "example", people=["p01"], session_id=s.id)
     assert inv.links["reflection"].endswith(f"&session={s.id}")
+    # A retro session (or a check-in exercise) goes on the link of its own form, which shows it;
+    # on the reflection link it would only show "this link opens a reflection form".
+    retro = example.add_session("example", "4ls", facilitator_id="f01")
+    [inv] = create_links(example, "example", people=["p01"], session_id=retro.id)
+    assert inv.links["retro"].endswith(f"&session={retro.id}")
+    assert "session=" not in inv.links["reflection"]
+    pg = page("retro", urllib.parse.urlsplit(inv.links["retro"]).query, store=example)
+    assert pg.form is not None and pg.form.session_id == retro.id
+    [inv] = create_links(example, "example", people=["p01"], exercise="mentorship-checkin")
+    assert inv.links["checkin"].endswith("&exercise=mentorship-checkin")
+    assert inv.links["reflection"].endswith("&exercise=gibbs")
+    for kind in ("checkin", "reflection"):
+        assert page(kind, urllib.parse.urlsplit(inv.links[kind]).query, store=example).form is not None
     assert form_url("http://h:1", "journal", "K") == "http://h:1/voila/render/journal.ipynb?key=K"
 
 

@@ -65,16 +65,22 @@ def _check_base_url(base_url: str) -> str:
 
 
 def links_for(base_url: str, role: str, key: str, *, exercise: str | None = None,
-              session_id: int | None = None) -> dict[str, str]:
-    """Page kind -> URL for one key (reflection links name ``exercise`` or ``session_id``)."""
+              session_id: int | None = None, kind: str = "reflection") -> dict[str, str]:
+    """Page kind -> URL for one key.
+
+    ``exercise`` or ``session_id`` goes on the page of ``kind`` (the exercise's kind: a retro
+    session on the retro link, a check-in on the check-in link); the reflection link names
+    :data:`DEFAULT_EXERCISE` when it is not that page.
+    """
     out: dict[str, str] = {}
     for page in PAGES_BY_ROLE.get(role, PAGES_BY_ROLE["participant"]):
         params: dict[str, str] = {}
-        if page == "reflection":
-            if session_id is not None:
-                params["session"] = str(session_id)
-            else:
-                params["exercise"] = exercise or DEFAULT_EXERCISE
+        if page == kind and session_id is not None:
+            params["session"] = str(session_id)
+        elif page == kind and exercise:
+            params["exercise"] = exercise
+        elif page == "reflection":
+            params["exercise"] = DEFAULT_EXERCISE
         out[page] = form_url(base_url, page, key, **params)
     return out
 
@@ -93,10 +99,14 @@ def create_links(store: "Store", cohort_id: str, *, role: str | None = None, peo
     if expires_days is not None and expires_days <= 0:
         raise ValidationError("bad expiry", [FieldProblem("expires", "give a number of days greater than 0")])
     store.get_cohort(cohort_id)
-    if exercise is not None:
-        store.exercise(exercise, cohort_id)  # an unknown exercise is refused before any key changes
-    if session_id is not None and store.get_session(session_id).cohort_id != cohort_id:
-        raise ValidationError("session of another cohort", [FieldProblem("session", "pick a session of this cohort")])
+    kind = "reflection"
+    if exercise is not None:  # an unknown exercise is refused before any key changes
+        kind = store.exercise(exercise, cohort_id).kind
+    if session_id is not None:
+        session = store.get_session(session_id)
+        if session.cohort_id != cohort_id:
+            raise ValidationError("session of another cohort", [FieldProblem("session", "pick a session of this cohort")])
+        kind = store.exercise(session.exercise_id, cohort_id).kind
     members = store.find_members(cohort_id, role)
     if people is not None:
         wanted = list(people)
@@ -108,7 +118,7 @@ def create_links(store: "Store", cohort_id: str, *, role: str | None = None, peo
         key = access.issue_token(store, cohort_id, m.person_id, expires_in=expires)
         grant = store.lookup_token(access.hash_token(key), access.utcnow())
         out.append(Invitation(m.person_id, m.name, m.email, m.role, key,
-                              links_for(base, m.role, key, exercise=exercise, session_id=session_id),
+                              links_for(base, m.role, key, exercise=exercise, session_id=session_id, kind=kind),
                               grant.expires_at if grant else None))
     return out
 
