@@ -399,3 +399,29 @@ def test_a_failed_report_leaves_no_exception_for_the_next(tmp_path: Path, jupyte
         assert run_report(probe, tmp_path, warm_kernel=wk).ok
     printed = json.dumps(_outputs(tmp_path / "probe.ipynb"))
     assert "CANARY-EXC" not in printed and "ValueError" not in printed, printed
+
+
+def test_period_end_and_dates_are_the_cohorts_days(tmp_path: Path) -> None:
+    """--until is the last day (inclusive) in the cohort's time zone; dates shown are the cohort's dates."""
+    from workbook.reports.views import MenteeReport, ParticipantReport
+
+    url = f"sqlite:///{tmp_path / 'wb.db'}"
+    build_canary(url, tmp_path)
+    # p01 wrote in the weeks of 28 Sep, 5 Oct and 12 Oct; 19-25 Oct has no entry. Ending the period
+    # on Saturday 24 or Sunday 25 Oct (the same week) must give the same current streak.
+    streaks = {u: ParticipantReport.load(COHORT, "p01", until=u, db_url=url)._streak().current
+               for u in ("2026-10-24", "2026-10-25")}
+    assert streaks == {"2026-10-24": 3, "2026-10-25": 3}
+    # a check-in at 00:30 London time (23:30 UTC the day before) is dated by London's calendar
+    store = Store(url)
+    at = dt.datetime(2026, 10, 20, 23, 30, tzinfo=dt.timezone.utc)
+    ex = store.exercise("mentorship-checkin", COHORT)
+    answers = {p.id: {"text": "x", "list": ["x"], "scale": 3}.get(p.type, p.options[0] if p.options else "x")
+               for p in ex.prompts if p.required}
+    store.add_entry(COHORT, "p01", "mentorship-checkin", answers, visibility="coach", created_at=at)
+    store.close()
+    rep = MenteeReport.load(COHORT, "p01", "c01", until="2026-10-25", db_url=url)
+    cad = rep.cadence().text
+    assert "2026-10-21" in cad and "2026-10-20" not in cad, cad
+    # the open gap runs to the period's last day, 25 Oct: 4 days, not 5
+    assert list(rep._cadence()["days"])[-1] == 4

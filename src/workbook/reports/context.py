@@ -83,14 +83,24 @@ def period(cohort: "Cohort", since: str = "", until: str = "") -> Period:
 
 
 def now_or_end(p: Period) -> dt.datetime:
-    """The end of the period, or now when it is open-ended."""
+    """The last instant of the period, or now when it is open-ended (or not over yet).
+
+    ``until`` itself is exclusive (midnight after the last day): as a date it is the day after.
+    """
     now = dt.datetime.now(dt.timezone.utc)
-    return min(now, p.until) if p.until is not None else now
+    return min(now, p.until - dt.timedelta(microseconds=1)) if p.until is not None else now
 
 
 def local(at: dt.datetime, cohort: "Cohort") -> str:
     """A timestamp as the cohort reads it: ``2026-10-05 14:03``."""
     return at.astimezone(ZoneInfo(cohort.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def local_date(at: dt.datetime | None, cohort: "Cohort") -> str | None:
+    """A timestamp's date in the cohort's time zone, ``2026-10-05`` (None when missing)."""
+    if at is None or at != at:  # None or NaT
+        return None
+    return local(at, cohort)[:10]
 
 
 def ordered_answers(answers: Mapping[str, object], prompt_ids: Sequence[str]) -> list[tuple[str, object]]:

@@ -20,7 +20,7 @@ from .. import access, analytics, mentoring
 from ..access import Viewer
 from ..errors import NotFoundError
 from .blocks import STYLE, Block, Chart, esc, fmt, new_figure, note, progress_bar, stats, suppressed, table
-from .context import Period, local, now_or_end, ordered_answers, period, render_entries, report_store
+from .context import Period, local, local_date, now_or_end, ordered_answers, period, render_entries, report_store
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -126,7 +126,7 @@ class ParticipantReport:
         return self.store.entries_frame(self.cohort.id, entries_list=self.entries)
 
     def _streak(self) -> mentoring.Streak:
-        return mentoring.week_streak(self._frame()["week"], until=now_or_end(self.period).date())
+        return mentoring.week_streak(self._frame()["week"], until=dt.date.fromisoformat(str(local_date(now_or_end(self.period), self.cohort))))
 
     def header(self) -> Block:
         """Title, period and the one-line summary (also used by the index page)."""
@@ -176,7 +176,7 @@ class ParticipantReport:
         goals = self.store.find_goals(self.cohort.id, self.person_id)
         frame = mentoring.goal_table(goals, self.store.goal_history([g.id for g in goals]))
         checkins = sum(1 for e in self.entries if e.kind == "checkin")
-        rows = [(r.goal, progress_bar(r.progress), r.status, r.target, r.updates, r.last_update)
+        rows = [(r.goal, progress_bar(r.progress), r.status, r.target, r.updates, local_date(r.last_update, self.cohort))
                 for r in frame.itertuples()]
         return (table(["goal", "progress", "status", "target date", "updates", "last update"], rows,
                       raw_columns=[1], empty="No goals set yet.")
@@ -244,7 +244,7 @@ class MenteeReport:
         mentee, coach = self.names.get(self.mentee_id, self.mentee_id), self.names.get(self.coach_id, self.coach_id)
         cad = self._cadence()
         checkins = self._checkins()
-        last = (f"last check-in {local(max(e.created_at for e in checkins), self.cohort)[:10]}"
+        last = (f"last check-in {local_date(max(e.created_at for e in checkins), self.cohort)}"
                 if checkins else "no check-in yet")
         summary = (f"{_n(len(self.entries), 'shared entry', 'shared entries')}, {_n(len(checkins), 'check-in')}, "
                    f"{last}, {_n(int(cad['overdue'].sum()), 'overdue gap')}")
@@ -272,7 +272,7 @@ class MenteeReport:
         if not cad.empty:
             colours = ["#dc2626" if o else "#6366f1" for o in cad["overdue"]]
             right.bar(range(len(cad)), cad["days"], color=colours)
-            right.set_xticks(range(len(cad)), [fmt(t)[5:] for t in cad["to"]])
+            right.set_xticks(range(len(cad)), [str(local_date(t, self.cohort))[5:] for t in cad["to"]])
         right.axhline(days, color="#555", linestyle="--", linewidth=1)
         right.set_title(f"Days between check-ins (limit {days})")
         right.set_xlabel("gap ending on (month-day)")
@@ -284,7 +284,8 @@ class MenteeReport:
     def cadence(self) -> Block:
         """The check-in gaps table, overdue gaps highlighted."""
         cad = self._cadence()
-        rows = [(r["from"], r["to"] if r["closed"] else "now (no check-in yet)", r["days"],
+        day = lambda at: local_date(at, self.cohort)  # noqa: E731 - the cohort's calendar, as the gaps are counted
+        rows = [(day(r["from"]), day(r["to"]) if r["closed"] else "now (no check-in yet)", r["days"],
                  "overdue" if r["overdue"] else "on time") for r in cad.to_dict("records")]
         return table(["from", "to", "days", ""], rows, alert=lambda i: bool(cad["overdue"].iloc[i]),
                      empty="No check-ins in this period.")
@@ -293,7 +294,8 @@ class MenteeReport:
         """The mentee's goals and their progress (titles and percentages only)."""
         goals = self.store.find_goals(self.cohort.id, self.mentee_id)
         frame = mentoring.goal_table(goals, self.store.goal_history([g.id for g in goals]))
-        rows = [(r.goal, progress_bar(r.progress), r.status, r.target, r.last_update) for r in frame.itertuples()]
+        rows = [(r.goal, progress_bar(r.progress), r.status, r.target, local_date(r.last_update, self.cohort))
+                for r in frame.itertuples()]
         return table(["goal", "progress", "status", "target date", "last update"], rows, raw_columns=[1],
                      empty="No goals set yet.")
 
@@ -521,7 +523,7 @@ class CohortReport:
             except Exception:
                 title, order = e.exercise_id, []
             text = next((v for _, v in ordered_answers(e.answers, order) if isinstance(v, str) and v.strip()), "")
-            rows.append((local(e.created_at, self.cohort)[:10], title, text if len(text) <= 300 else text[:297] + "..."))
+            rows.append((local_date(e.created_at, self.cohort), title, text if len(text) <= 300 else text[:297] + "..."))
         return table(["date", "exercise", "excerpt"], rows, empty="Nothing was shared with the cohort in this period.")
 
 
