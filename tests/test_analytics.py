@@ -113,3 +113,29 @@ def test_cohort_header_total_does_not_give_back_a_suppressed_week(store: Store, 
     assert "fewer than 3" in report.participation_table().html and "\t2" not in table_text
     summary = report.header().summary or ""
     assert "6 entries" not in summary and "4 entries" in summary, summary
+
+
+
+def test_cohort_report_survives_a_retired_custom_retro(store: Store, tmp_path: Path) -> None:
+    """A custom retro exercise dropped from the cohort folder after its session ran: the report still renders."""
+    import shutil
+
+    import workbook.exercises
+
+    d = tmp_path / "c"
+    (d / "exercises").mkdir(parents=True)
+    (d / "cohort.toml").write_text('id = "ret"\nname = "Ret"\ntimezone = "UTC"\n[privacy]\nmin_group_size = 2\n')
+    (d / "roster.csv").write_text("id,name,email,role,coach\n"
+                                  + "".join(f"p{i},P {i},p{i}@x.example,participant,\n" for i in range(3)))
+    shipped = Path(workbook.exercises.__file__).parent / "templates" / "start-stop-continue.toml"
+    (d / "exercises" / "our-retro.toml").write_text(shipped.read_text())
+    import_cohort(store, d)
+    ex_id = store.catalogue("ret").get("our-retro").id
+    s = store.add_session("ret", ex_id, "Our retro", opens_at=MON, closes_at=MON + dt.timedelta(days=1))
+    for i in range(2):
+        store.add_entry("ret", f"p{i}", ex_id, {"start": ["Pair more"], "stop": [], "continue": []}, session_id=s.id,
+                        visibility="cohort", created_at=MON + dt.timedelta(hours=i))
+    shutil.rmtree(d / "exercises")
+    import_cohort(store, d)  # the custom exercise is retired
+    report = CohortReport.load("ret", db_url=store.url)
+    assert "Pair more" in report.retros().html

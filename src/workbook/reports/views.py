@@ -460,7 +460,12 @@ class CohortReport:
         The same card written by several people counts once, with their votes added up.
         """
         out = Block("", "")
-        retro = [s for s in self._sessions() if self.store.exercise(s.exercise_id, self.cohort.id).kind == "retro"]
+        catalogue = self.store.catalogue(self.cohort.id)
+        # A custom retro retired since its session ran is not in the catalogue: its entries say the kind.
+        ran_as_retro = set(self.frame.loc[self.frame["kind"] == "retro", "session_id"].dropna().astype(int))
+        retro = [s for s in self._sessions()
+                 if (ex := _exercise(catalogue, s.exercise_id)) is not None and ex.kind == "retro"
+                 or ex is None and s.id in ran_as_retro]
         if not retro:
             return note("No retro in this period.")
         for s in retro:
@@ -525,6 +530,14 @@ class CohortReport:
             text = next((v for _, v in ordered_answers(e.answers, order) if isinstance(v, str) and v.strip()), "")
             rows.append((local_date(e.created_at, self.cohort), title, text if len(text) <= 300 else text[:297] + "..."))
         return table(["date", "exercise", "excerpt"], rows, empty="Nothing was shared with the cohort in this period.")
+
+
+def _exercise(catalogue: Any, exercise_id: str) -> Any:
+    """The exercise as the cohort's catalogue has it now, or None (a custom one retired since)."""
+    try:
+        return catalogue.get(exercise_id)
+    except Exception:
+        return None
 
 
 def _hidden(value: Any) -> bool:
