@@ -172,6 +172,35 @@ def test_checkin_records_goal_progress_once(example: Store) -> None:
     assert [(h["goal_id"], h["progress"], h["entry_id"]) for h in history] == [(goal.id, 40, entry.id)]
 
 
+def test_checkin_saved_but_goals_failed_keeps_answers_and_retries_goals(example: Store,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbook.errors import StoreError
+
+    goal = example.add_goal("example", "p01", "Lead a workshop alone")
+    pg = page("checkin", link(example, "p01"), store=example)
+    f = pg.form
+    assert f is not None and f.goals is not None
+    f.goals.sliders[goal.id].value = 60
+    f.fields["wins"].value_widget.value = "gave the demo"
+    f.fields["mood"].value_widget.value = 3
+    real = example.record_goal_progress
+
+    def busy(*args: object, **kwargs: object) -> object:
+        raise StoreError("database is busy")
+
+    monkeypatch.setattr(example, "record_goal_progress", busy)
+    assert f.submit() is None
+    assert example.count_entries("example") == 1
+    # The answers are stored: they are locked (a change now would be silently dropped by the retry).
+    assert f.fields["wins"].value_widget.disabled and "goal progress" in f.status.value
+    assert not f.submit_button.disabled
+    monkeypatch.setattr(example, "record_goal_progress", real)
+    entry = f.submit()
+    assert entry is not None and example.count_entries("example") == 1
+    assert [(h["progress"], h["entry_id"]) for h in example.goal_history([goal.id])] == [(60, entry.id)]
+    assert "Saved at" in f.status.value
+
+
 def test_retro_cards_several_per_column(example: Store) -> None:
     session = example.add_session("example", "start-stop-continue", facilitator_id="f01")
     pg = page("retro", link(example, "p03", session=str(session.id)), store=example)

@@ -30,6 +30,8 @@ SAVE_FAILED = ("We could not save your answers just now. Your text is still here
                "please press Save again in a minute. If it keeps failing, tell your facilitator.")
 OUR_FAULT = ("Something went wrong on our side and nothing was saved. Your text is still here: "
              "please press Save again; if it keeps failing, copy your text somewhere safe and tell your facilitator.")
+GOALS_NOT_SAVED = ("Your answers are saved, but your goal progress could not be recorded just now. "
+                   "Please press Save again in a minute to record it.")
 
 
 @dataclass
@@ -202,11 +204,12 @@ class EntryForm:
         self.saving = True
         self.submit_button.disabled = True
         self.submit_button.description = "Saving..."
+        stored: Entry | None = None
         try:
             viewer = self.ctx.check()
-            entry = self.ctx.store.add_entry(viewer.cohort_id, viewer.person_id, self.exercise.id, self.answers(),
-                                             visibility=self.visibility.value, session_id=self.session_id,
-                                             client_id=self.client_id)
+            entry = stored = self.ctx.store.add_entry(viewer.cohort_id, viewer.person_id, self.exercise.id,
+                                                      self.answers(), visibility=self.visibility.value,
+                                                      session_id=self.session_id, client_id=self.client_id)
             if self.goals is not None:
                 self.goals.record(entry)
         except ValidationError as exc:
@@ -227,6 +230,11 @@ class EntryForm:
             if self.saved is None:
                 self.submit_button.description = "Save"
                 self.submit_button.disabled = bool(self.size_problems())
+            if stored is not None and self.saved is None:
+                # The entry is stored but the goals are not: a retry (same client id) returns the
+                # stored entry, so lock the answers rather than let later changes vanish unsaved.
+                self._lock(True)
+                set_messages(self.status, [GOALS_NOT_SAVED])
         self._saved(entry)
         return entry
 
@@ -244,11 +252,14 @@ class EntryForm:
         set_messages(self.general_error, general)
         set_messages(self.status, ["Nothing was saved yet: please look at the messages in red above."])
 
+    def _lock(self, locked: bool) -> None:
+        for f in self.fields.values():
+            f.set_disabled(locked)
+        self.visibility.disabled = locked
+
     def _saved(self, entry: "Entry") -> None:
         self.saved = entry
-        for f in self.fields.values():
-            f.set_disabled(True)
-        self.visibility.disabled = True
+        self._lock(True)
         self.submit_button.description = "Saved"
         self.submit_button.disabled = True
         self.again_button.layout.display = None
@@ -261,8 +272,7 @@ class EntryForm:
         self.saved = None
         for f in self.fields.values():
             f.clear()
-            f.set_disabled(False)
-        self.visibility.disabled = False
+        self._lock(False)
         if self.goals is not None:
             self.goals.reload()
         self.submit_button.description = "Save"
