@@ -139,3 +139,25 @@ def test_cohort_report_survives_a_retired_custom_retro(store: Store, tmp_path: P
     import_cohort(store, d)  # the custom exercise is retired
     report = CohortReport.load("ret", db_url=store.url)
     assert "Pair more" in report.retros().html
+
+
+def test_overdue_action_items_use_the_cohorts_today(store: Store, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """An item due yesterday in the cohort's time zone is overdue, whatever the server's clock zone says."""
+    import time
+    from zoneinfo import ZoneInfo
+
+    d = tmp_path / "c"
+    d.mkdir()
+    (d / "cohort.toml").write_text('id = "far"\nname = "Far"\ntimezone = "Pacific/Kiritimati"\n')
+    (d / "roster.csv").write_text("id,name,email,role,coach\np0,P,p@x.example,participant,\n")
+    import_cohort(store, d)
+    yesterday = dt.datetime.now(ZoneInfo("Pacific/Kiritimati")).date() - dt.timedelta(days=1)
+    store.add_action_item("far", "Book the room", due=yesterday)
+    monkeypatch.setenv("TZ", "Etc/GMT+12")  # the server is 26 hours behind the cohort
+    time.tzset()
+    try:
+        html = CohortReport.load("far", db_url=store.url).action_items().html
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert 'class="wb-alert"' in html

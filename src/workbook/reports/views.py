@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from .. import access, analytics, mentoring
 from ..access import Viewer
@@ -491,7 +492,7 @@ class CohortReport:
 
     def action_items(self) -> Block:
         """Open action items, overdue ones highlighted."""
-        today = dt.date.today()
+        today = dt.datetime.now(ZoneInfo(self.cohort.timezone)).date()  # the cohort's today, not the server's
         items = self.store.find_action_items(self.cohort.id, status="open")
         rows = [(i["text"], self.names.get(i["owner_id"] or "", i["owner_id"] or "nobody yet"), i["due"])
                 for i in items]
