@@ -224,6 +224,21 @@ def test_retro_cards_several_per_column(example: Store) -> None:
     assert len(access.cohort_cards(example, session.id)) == 3
 
 
+def test_card_column_limit_shows_no_error_until_exceeded() -> None:
+    from workbook.exercises import exercise_from_dict
+
+    ex = exercise_from_dict({"id": "one-card", "title": "One card", "kind": "retro", "prompts": [
+        {"id": "start", "text": "Start", "type": "list", "column": True, "max_items": 1}]})
+    col = CardColumn(ex.prompts[0])
+    assert len(col.cards) == 1 and col.error.value == ""
+    col.set_value(["the one idea"])  # editing a full column (from the journal)
+    assert col.value == ["the one idea"] and col.error.value == ""
+    col.clear()
+    assert len(col.cards) == 1 and col.error.value == ""
+    col.add_button.click()
+    assert len(col.cards) == 1 and "up to 1 cards" in col.error.value
+
+
 def test_closed_or_foreign_session_shows_a_message(example: Store) -> None:
     s = example.add_session("example", "4ls", facilitator_id="f01")
     example.close_session(s.id)

@@ -207,12 +207,21 @@ class CardColumn:
         self.box = widgets.VBox(parts, layout=widgets.Layout(width="100%"))
         self.box.add_class("wb-column")
         self.box.add_class(f"wb-prompt-{prompt.id}")
-        for _ in range(start_cards):
+        self._blank_cards(start_cards)
+
+    def _full(self) -> bool:
+        return bool(self.prompt.max_items) and len(self.cards) >= (self.prompt.max_items or 0)
+
+    def _blank_cards(self, n: int) -> None:
+        """Up to ``n`` empty cards, as many as the column's limit leaves room for (no message)."""
+        for _ in range(n):
+            if self._full():
+                return
             self.add_card()
 
     def add_card(self, text: str = "") -> widgets.Text:
         """Append an empty (or filled) card input; returns it."""
-        if self.prompt.max_items and len(self.cards) >= self.prompt.max_items:
+        if self._full():
             self.show_errors([f"This column takes up to {self.prompt.max_items} cards."])
             return self.cards[-1]
         card = widgets.Text(value=text, placeholder="One idea per card", layout=widgets.Layout(width="98%"))
@@ -229,16 +238,16 @@ class CardColumn:
         return [c.value for c in self.cards if c.value.strip()] or None
 
     def set_value(self, value: Sequence[str] | None) -> None:
-        """Replace the cards with ``value`` (plus one empty card to add more)."""
+        """Replace the cards with ``value`` (plus one empty card to add more, if the column has room)."""
         self.cards = []
-        for text in list(value or []) + [""]:
+        for text in value or []:
             self.add_card(text)
+        self._blank_cards(1 if value else 2)
 
     def clear(self) -> None:
         """Back to two empty cards."""
         self.cards = []
-        self.add_card()
-        self.add_card()
+        self._blank_cards(2)
         self.show_errors([])
 
     def set_disabled(self, disabled: bool) -> None:
