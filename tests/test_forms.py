@@ -253,11 +253,21 @@ def test_closed_or_foreign_session_shows_a_message(example: Store) -> None:
     assert example.count_entries("example") == 0
 
 
-def test_reflection_without_exercise_offers_a_choice(example: Store) -> None:
+def test_reflection_without_exercise_offers_a_choice(example: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     pg = page("reflection", link(example, "p01"), store=example)
     assert pg.form is None
     pg.extra["picker"].value = "kolb"
     assert pg.form is not None and pg.form.exercise.id == "kolb"
+    # A failure while building the chosen form shows a message, not an empty space.
+    from workbook.errors import StoreError
+
+    def down(*args: object, **kwargs: object) -> object:
+        raise StoreError("database is down")
+
+    pg = page("reflection", link(example, "p01"), store=example)
+    monkeypatch.setattr(example, "exercise", down)
+    pg.extra["picker"].value = "kolb"
+    assert pg.form is None and "not available right now" in html_of(pg.widget)
 
 
 def test_journal_lists_own_entries_newest_first_with_released_comments(example: Store) -> None:

@@ -139,7 +139,18 @@ def _exercise_picker(ctx: FormContext, kind: str, page: Page) -> list[widgets.Wi
     def chosen(change: dict[str, Any]) -> None:
         if not change["new"]:
             return
-        form = _FORM_FACTORIES[kind](ctx, ctx.store.exercise(change["new"], ctx.viewer.cohort_id), None)
+        try:  # a callback's exception would reach nobody: the visitor would just see no form
+            form = _FORM_FACTORIES[kind](ctx, ctx.store.exercise(change["new"], ctx.viewer.cohort_id), None)
+        except WorkbookError:
+            log.exception("page %s: opening exercise %r failed", kind, change["new"])
+            page.form = None
+            holder.children = [text_widget(UNAVAILABLE, "wb-message")]
+            return
+        except Exception:
+            log.exception("page %s: opening exercise %r failed", kind, change["new"])
+            page.form = None
+            holder.children = [text_widget(OUR_FAULT, "wb-message")]
+            return
         page.form = form
         holder.children = [form.widget]
 
