@@ -161,3 +161,16 @@ def test_overdue_action_items_use_the_cohorts_today(store: Store, tmp_path: Path
         monkeypatch.undo()
         time.tzset()
     assert 'class="wb-alert"' in html
+
+
+def test_pairing_coverage_does_not_call_a_large_hidden_group_small(store: Store, tmp_path: Path) -> None:
+    """1 coached, 5 not (k = 3): both cells are hidden, but the 5 must not be labelled "fewer than 3"."""
+    d = tmp_path / "c"
+    d.mkdir()
+    (d / "cohort.toml").write_text('id = "cov"\nname = "Cov"\ntimezone = "UTC"\n[privacy]\nmin_group_size = 3\n')
+    (d / "roster.csv").write_text("id,name,email,role,coach\nc1,C,c@x.example,coach,\np0,P 0,p0@x.example,participant,c1\n"
+                                  + "".join(f"p{i},P {i},p{i}@x.example,participant,\n" for i in range(1, 6)))
+    import_cohort(store, d)
+    html = CohortReport.load("cov", db_url=store.url).pairing().html
+    without = html.split("without a coach")[1].split("</tr>")[0]
+    assert ">5<" not in without and "fewer than 3" not in without, without

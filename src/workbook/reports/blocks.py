@@ -159,9 +159,14 @@ def _td(content: str, raw: bool) -> str:
     return f'<td class="wb-nw">{content}</td>' if short else f"<td>{content}</td>"
 
 
-def suppressed(min_size: int) -> str:
-    """The raw HTML shown in place of a suppressed figure."""
-    return f'<span class="wb-suppressed">fewer than {min_size}</span>'
+def suppressed(min_size: int, *, partition: bool = False) -> str:
+    """The raw HTML shown in place of a suppressed figure.
+
+    ``partition``: a cell of a partition with a known total, hidden because it is small *or*
+    because it would give a small one back, so "fewer than" would not be true of it.
+    """
+    text = f"not shown (protects a group under {min_size})" if partition else f"fewer than {min_size}"
+    return f'<span class="wb-suppressed">{text}</span>'
 
 
 def progress_bar(percent: int) -> str:

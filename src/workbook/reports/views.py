@@ -504,7 +504,7 @@ class CohortReport:
         """Pairing coverage, and check-ins per coach (suppressed for coaches with few mentees)."""
         coach_of = {p: self.store.coaches_of(self.cohort.id, p) for p in self.participants}
         cov = analytics.pairing_coverage(self.participants, coach_of, self.k)
-        rows = [(r["group"], suppressed(self.k) if _hidden(r["people"]) else esc(r["people"]),
+        rows = [(r["group"], suppressed(self.k, partition=True) if _hidden(r["people"]) else esc(r["people"]),
                  "" if _hidden(r["share"]) else f"{r['share']:.0%}")
                 for r in cov.to_dict("records")]
         coaches = [m.person_id for m in self.store.find_members(self.cohort.id, "coach")]
