@@ -174,3 +174,18 @@ def test_pairing_coverage_does_not_call_a_large_hidden_group_small(store: Store,
     html = CohortReport.load("cov", db_url=store.url).pairing().html
     without = html.split("without a coach")[1].split("</tr>")[0]
     assert ">5<" not in without and "fewer than 3" not in without, without
+
+
+def test_cohort_report_with_a_session_and_no_participants_yet(store: Store, tmp_path: Path) -> None:
+    """A session opened before anyone joined: every section renders (completion had no rate to format)."""
+    d = tmp_path / "c"
+    d.mkdir()
+    (d / "cohort.toml").write_text('id = "empty"\nname = "Empty"\ntimezone = "UTC"\n')
+    (d / "roster.csv").write_text("id,name,email,role,coach\nf1,F,f@x.example,facilitator,\n")
+    import_cohort(store, d)
+    store.add_session("empty", "gibbs", "First", opens_at=MON)
+    report = CohortReport.load("empty", db_url=store.url)
+    assert "Gibbs" in report.completion().html
+    for section in ("header", "participation_chart", "participation_table", "sessions", "mood_chart", "mood_table",
+                    "retros", "action_items", "pairing", "shared_reflections"):
+        getattr(report, section)()

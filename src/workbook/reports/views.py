@@ -403,8 +403,9 @@ class CohortReport:
             except Exception:
                 title = r["exercise_id"]
             hidden = _hidden(r["completed"])
+            rate = "—" if _hidden(r["rate"]) else f"{r['rate']:.0%}"  # no participants: no rate
             rows.append((title, r["sessions"], suppressed(self.k) if hidden else esc(r["completed"]),
-                         suppressed(self.k) if hidden else esc(f"{r['rate']:.0%}")))
+                         suppressed(self.k) if hidden else esc(rate)))
         return table(["exercise", "sessions", "participants who completed it", "completion rate"], rows,
                      raw_columns=[2, 3])
 
