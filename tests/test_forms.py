@@ -374,6 +374,19 @@ def test_facilitator_page_refuses_participant_and_coach_keys(example: Store) -> 
     assert pg.message is None and "Participation" in markup and "free text" not in markup
 
 
+def test_a_link_grants_no_more_than_the_roster_role_now(example: Store) -> None:
+    from dataclasses import replace
+
+    token = access.issue_token(example, "example", "f01")
+    assert page("participation", f"key={token}", store=example).message is None
+    member = example.get_membership("example", "f01")
+    with example.write() as conn:  # the roster now says participant (re-imported)
+        example.save_members("example", [replace(member, role="participant")], conn)
+    pg = page("participation", f"key={token}", store=example)
+    assert pg.message is not None and "Name" not in html_of(pg.widget)
+    assert page("journal", f"key={token}", store=example).journal is None
+
+
 def test_query_string_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
     assert parse_query("?key=abc&exercise=gibbs&x=") == {"key": "abc", "exercise": "gibbs", "x": ""}
     monkeypatch.delenv("VOILA_PREHEAT", raising=False)
