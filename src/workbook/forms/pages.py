@@ -19,7 +19,7 @@ from .. import access
 from ..errors import AccessDenied, NotFoundError, WorkbookError
 from ..store.core import utcnow
 from .entry import EntryForm, FormContext, checkin_form, reflection_form, retro_form
-from .fields import STYLE, text_widget
+from .fields import STYLE, text_html, text_widget
 from .journal import JournalView
 
 if TYPE_CHECKING:
@@ -173,17 +173,11 @@ def _participation(ctx: FormContext) -> widgets.Widget:
     rows = []
     for m in members:
         when = ctx.local_day(last[m.person_id]) if m.person_id in last else "never"
-        rows.append(f"<tr><td>{_esc(m.name)}</td><td>{_esc(m.role)}</td><td>{counts.get(m.person_id, 0)}</td>"
-                    f"<td>{_esc(when)}</td></tr>")
+        cells = (m.name, m.role, counts.get(m.person_id, 0), when)
+        rows.append("<tr>" + "".join(text_html(c, tag="td") for c in cells) + "</tr>")
     table = ("<table class='wb-table'><tr><th>Name</th><th>Role</th><th>Entries</th><th>Last entry</th></tr>"
              + "".join(rows) + "</table>")
     return widgets.VBox([text_widget("Participation", "wb-title"), widgets.HTML(table)])
-
-
-def _esc(text: object) -> str:
-    import html
-
-    return html.escape(str(text), quote=True)
 
 
 def page(kind: str, query: str | None = None, store: "Store | None" = None) -> Page:
