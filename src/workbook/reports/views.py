@@ -159,11 +159,8 @@ class ParticipantReport:
             per.setdefault(e.exercise_id, []).append(len([v for v in e.answers.values() if v not in ("", [], None)]))
         rows = []
         for ex_id, counts in sorted(per.items()):
-            try:
-                ex = catalogue.get(ex_id)
-                title, total = ex.title, len(ex.prompts)
-            except Exception:
-                title, total = ex_id, None
+            ex = _exercise(catalogue, ex_id)
+            title, total = (ex.title, len(ex.prompts)) if ex else (ex_id, None)
             avg = sum(counts) / len(counts)
             rows.append((title, len(counts), f"{avg:.1f}" + (f" of {total}" if total else "")))
         return table(["exercise", "entries", "prompts answered (average)"], rows)
@@ -342,6 +339,10 @@ class CohortReport:
         """The cohort's minimum group size."""
         return self.cohort.min_group_size
 
+    def _figure(self, hidden: bool, value: Any) -> str:
+        """A table cell's raw HTML: "fewer than k" when its group is suppressed, else the escaped value."""
+        return suppressed(self.k) if hidden else esc(value)
+
     def _sessions(self) -> list[Any]:
         return [s for s in self.store.find_sessions(self.cohort.id) if self.period.contains(s.opens_at)]
 
@@ -382,13 +383,13 @@ class CohortReport:
     def participation_table(self) -> Block:
         """The weekly figures behind the chart."""
         weekly = analytics.weekly_participation(self.frame, self.k)
-        rows = [(r["week"], suppressed(self.k) if r["suppressed"] else esc(r["people"]),
-                 suppressed(self.k) if r["suppressed"] else esc(r["entries"])) for r in weekly.to_dict("records")]
+        rows = [(r["week"], self._figure(r["suppressed"], r["people"]), self._figure(r["suppressed"], r["entries"]))
+                for r in weekly.to_dict("records")]
         return table(["week starting", "people", "entries"], rows, raw_columns=[1, 2])
 
     def sessions(self) -> Block:
         """People taking part per session."""
-        rows = [(r.opens, r.title, r.exercise_id, suppressed(self.k) if _hidden(r.people) else esc(r.people))
+        rows = [(r.opens, r.title, r.exercise_id, self._figure(_hidden(r.people), r.people))
                 for r in analytics.session_participation(self.frame, self._sessions(), self.k).itertuples()]
         return table(["opened", "session", "exercise", "people"], rows, raw_columns=[3])
 
@@ -398,14 +399,11 @@ class CohortReport:
         out = analytics.completion_by_exercise(self.frame, len(self.participants), self._sessions(), self.k)
         rows = []
         for r in out.to_dict("records"):
-            try:
-                title = catalogue.get(r["exercise_id"]).title
-            except Exception:
-                title = r["exercise_id"]
+            ex = _exercise(catalogue, r["exercise_id"])
             hidden = _hidden(r["completed"])
             rate = "—" if _hidden(r["rate"]) else f"{r['rate']:.0%}"  # no participants: no rate
-            rows.append((title, r["sessions"], suppressed(self.k) if hidden else esc(r["completed"]),
-                         suppressed(self.k) if hidden else esc(rate)))
+            rows.append((ex.title if ex else r["exercise_id"], r["sessions"], self._figure(hidden, r["completed"]),
+                         self._figure(hidden, rate)))
         return table(["exercise", "sessions", "participants who completed it", "completion rate"], rows,
                      raw_columns=[2, 3])
 
@@ -451,9 +449,8 @@ class CohortReport:
         rows = []
         for r in mood.to_dict("records"):
             hidden = _hidden(r["people"])
-            rows.append((r["week"], suppressed(self.k) if hidden else esc(r["people"]),
-                         suppressed(self.k) if hidden else esc(fmt(float(r["mean"]))),
-                         suppressed(self.k) if hidden else esc(fmt(float(r["median"])))))
+            rows.append((r["week"], self._figure(hidden, r["people"]), self._figure(hidden, fmt(r["mean"])),
+                         self._figure(hidden, fmt(r["median"]))))
         return table(["week starting", "people with a mood", "mean", "median"], rows, raw_columns=[1, 2, 3])
 
     def retros(self) -> Block:
@@ -485,8 +482,8 @@ class CohortReport:
                 m["votes"] += int(c["votes"])
                 m["authors"].add(c["author_id"])
             top = sorted(merged.values(), key=lambda m: (-m["votes"], -len(m["authors"]), m["text"]))[:5]
-            rows = [(m["column"], m["text"], esc(len(m["authors"])) if len(m["authors"]) >= self.k else suppressed(self.k),
-                     esc(m["votes"]) if m["votes"] >= self.k else suppressed(self.k)) for m in top]
+            rows = [(m["column"], m["text"], self._figure(len(m["authors"]) < self.k, len(m["authors"])),
+                     self._figure(m["votes"] < self.k, m["votes"])) for m in top]
             out = out + table(["column", "card", "written by", "votes"], rows, raw_columns=[2, 3],
                               empty="No cards shared.")
         return out
@@ -512,7 +509,7 @@ class CohortReport:
         mentees = {c: [p for p in self.participants if c in coach_of[p]] for c in coaches}
         per = analytics.checkins_by_coach(self.frame, mentees, self.k)
         rows2 = [(self.names.get(r["coach_id"], r["coach_id"]), r["mentees"],
-                  suppressed(self.k) if _hidden(r["checkins"]) else esc(r["checkins"]))
+                  self._figure(_hidden(r["checkins"]), r["checkins"]))
                  for r in per.to_dict("records")]
         return (table(["participants", "people", "share"], rows, raw_columns=[1])
                 + table(["coach", "mentees", "check-ins written by their mentees"], rows2, raw_columns=[2]))
@@ -524,11 +521,8 @@ class CohortReport:
         catalogue = self.store.catalogue(self.cohort.id)
         rows = []
         for e in entries:
-            try:
-                ex = catalogue.get(e.exercise_id)
-                title, order = ex.title, [p.id for p in ex.prompts]
-            except Exception:
-                title, order = e.exercise_id, []
+            ex = _exercise(catalogue, e.exercise_id)
+            title, order = (ex.title, [p.id for p in ex.prompts]) if ex else (e.exercise_id, [])
             text = next((v for _, v in ordered_answers(e.answers, order) if isinstance(v, str) and v.strip()), "")
             rows.append((local_date(e.created_at, self.cohort), title, text if len(text) <= 300 else text[:297] + "..."))
         return table(["date", "exercise", "excerpt"], rows, empty="Nothing was shared with the cohort in this period.")
