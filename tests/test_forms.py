@@ -201,6 +201,29 @@ def test_checkin_saved_but_goals_failed_keeps_answers_and_retries_goals(example:
     assert "Saved at" in f.status.value
 
 
+def test_checkin_write_another_survives_a_store_hiccup_and_records_nothing_twice(
+        example: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbook.errors import StoreError
+
+    goal = example.add_goal("example", "p01", "Lead a workshop alone")
+    f = page("checkin", link(example, "p01"), store=example).form
+    assert f is not None and f.goals is not None
+    f.goals.sliders[goal.id].value = 40
+    f.fields["mood"].value_widget.value = 3
+    assert f.submit() is not None
+
+    def busy(*args: object, **kwargs: object) -> object:
+        raise StoreError("database is busy")
+
+    monkeypatch.setattr(example, "find_goals", busy)
+    f.again_button.click()
+    assert not f.submit_button.disabled and not f.goals.sliders[goal.id].disabled
+    f.fields["mood"].value_widget.value = 4
+    second = f.submit()
+    assert second is not None and example.count_entries("example") == 2
+    assert [h["progress"] for h in example.goal_history([goal.id])] == [40]  # the slider did not move again
+
+
 def test_retro_cards_several_per_column(example: Store) -> None:
     session = example.add_session("example", "start-stop-continue", facilitator_id="f01")
     pg = page("retro", link(example, "p03", session=str(session.id)), store=example)

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -274,7 +274,11 @@ class EntryForm:
             f.clear()
         self._lock(False)
         if self.goals is not None:
-            self.goals.reload()
+            try:
+                self.goals.reload()
+            except WorkbookError:  # the progress just recorded stays the starting point
+                log.warning("reloading goals failed", exc_info=True)
+                self.goals.unlock()
         self.submit_button.description = "Save"
         self.submit_button.disabled = False
         self.again_button.layout.display = "none"
@@ -327,6 +331,8 @@ class GoalSliders:
         for gid, progress in moved.items():
             if gid not in done:
                 self.ctx.store.record_goal_progress(gid, self.ctx.viewer.person_id, progress, entry_id=entry.id)
+        # The recorded values are the new starting point: the next check-in records only new moves.
+        self.goals = [replace(g, progress=moved[g.id]) if g.id in moved else g for g in self.goals]
         for s in self.sliders.values():
             s.disabled = True
 
@@ -336,7 +342,12 @@ class GoalSliders:
         self.goals = [fresh.get(g.id, g) for g in self.goals]
         for g in self.goals:
             self.sliders[g.id].value = g.progress
-            self.sliders[g.id].disabled = False
+        self.unlock()
+
+    def unlock(self) -> None:
+        """Let the sliders move again."""
+        for s in self.sliders.values():
+            s.disabled = False
 
 
 def checkin_form(ctx: FormContext, exercise: "Exercise", session_id: int | None = None) -> EntryForm:
