@@ -425,3 +425,23 @@ def test_period_end_and_dates_are_the_cohorts_days(tmp_path: Path) -> None:
     assert "2026-10-21" in cad and "2026-10-20" not in cad, cad
     # the open gap runs to the period's last day, 25 Oct: 4 days, not 5
     assert list(rep._cadence()["days"])[-1] == 4
+
+
+def test_page_names_of_two_coaches_never_collide(tmp_path: Path) -> None:
+    """Ids may contain '-': coach ann/mentee lee-kim and coach ann-lee/mentee kim need two pages, not one."""
+    from workbook.access import Viewer
+    from workbook.reports.live import allowed_reports
+
+    d = tmp_path / "c"
+    d.mkdir()
+    (d / "cohort.toml").write_text('id = "dash"\nname = "Dash"\ntimezone = "UTC"\n')
+    (d / "roster.csv").write_text("id,name,email,role,coach\nann,Ann,a@x.example,coach,\nann-lee,Ann Lee,al@x.example,coach,\n"
+                                  "lee-kim,Lee Kim,lk@x.example,participant,ann\nkim,Kim,k@x.example,participant,ann-lee\n")
+    store = Store(f"sqlite:///{tmp_path / 'wb.db'}")
+    import_cohort(store, d)
+    stems = [j.stem for j in plan_reports(store, "dash", kinds=["mentee"])]
+    assert len(set(stems)) == 2, stems
+    # the live app and the files agree on the names
+    live = {r.name for c in ("ann", "ann-lee") for r in allowed_reports(store, Viewer(c, "dash", "coach"))}
+    assert live == set(stems)
+    store.close()

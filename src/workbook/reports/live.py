@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import context
 from .blocks import STYLE, Block, Chart, esc
-from .runner import TEMPLATES_DIR, _safe
+from .runner import TEMPLATES_DIR, page_name
 
 if TYPE_CHECKING:
     from ..access import Viewer
@@ -49,11 +49,11 @@ def allowed_reports(store: "Store", viewer: "Viewer") -> list[ReportRef]:
     """
     names = {m.person_id: m.name for m in store.find_members(viewer.cohort_id, active_only=False)}
     if viewer.role == "participant":
-        return [ReportRef(f"participant-{_safe(viewer.person_id)}", "participant",
+        return [ReportRef(page_name("participant", viewer.person_id), "participant",
                           f"Your reflection report ({names.get(viewer.person_id, viewer.person_id)})",
                           person_id=viewer.person_id)]
     if viewer.role == "coach":
-        return [ReportRef(f"mentee-{_safe(viewer.person_id)}-{_safe(m)}", "mentee",
+        return [ReportRef(page_name("mentee", m, viewer.person_id), "mentee",
                           f"Mentee report: {names.get(m, m)}", person_id=m, coach_id=viewer.person_id)
                 for m in sorted(store.mentees_of(viewer.cohort_id, viewer.person_id))]
     if viewer.role == "facilitator":

@@ -1,6 +1,6 @@
 """Which generated report pages a viewer may open (for ``workbook serve`` and any other surface).
 
-Page names are fixed by the batch: ``participant-<person>``, ``mentee-<coach>-<mentee>`` and
+Page names are fixed by the batch (:func:`~.runner.page_name`): ``participant-<person>``, ``mentee-<coach>-<mentee>`` and
 ``cohort`` (each as ``.ipynb`` and ``.html``). The rules mirror the templates' privacy:
 
 - a participant opens only their own participant page;

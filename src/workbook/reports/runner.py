@@ -81,6 +81,20 @@ def _safe(part: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", part).strip("._") or "x"
 
 
+def page_name(kind: str, person_id: str = "", coach_id: str = "") -> str:
+    """A report's page name (file stem of the batch, report name of the live app).
+
+    ``participant-<person>``, ``mentee-<coach>-<mentee>``, ``cohort``. Ids may contain the
+    separator ``-``: inside a mentee page's name it is written ``~`` (never part of an id), so
+    coach ``ann`` on ``lee-kim`` and coach ``ann-lee`` on ``kim`` get two pages, not one.
+    """
+    if kind == "participant":
+        return f"participant-{_safe(person_id)}"
+    if kind == "mentee":
+        return f"mentee-{_safe(coach_id).replace('-', '~')}-{_safe(person_id).replace('-', '~')}"
+    return kind
+
+
 def plan_reports(store: Any, cohort_id: str, *, kinds: Iterable[str] = ("all",), people: Sequence[str] = (),
                  since: str = "", until: str = "", templates_dir: Path | None = None) -> list[ReportJob]:
     """The reports of a batch, in a stable order (cohort first, then participants, then mentees).
@@ -108,13 +122,13 @@ def plan_reports(store: Any, cohort_id: str, *, kinds: Iterable[str] = ("all",),
     if "participant" in wanted:
         for pid in participants:
             if not chosen or pid in chosen:
-                jobs.append(ReportJob("participant", f"participant-{_safe(pid)}", f"{names.get(pid, pid)} ({pid})",
+                jobs.append(ReportJob("participant", page_name("participant", pid), f"{names.get(pid, pid)} ({pid})",
                                       tdir / "participant.ipynb", {**base, "person_id": pid}))
     if "mentee" in wanted:
         for pid in participants:
             for coach in sorted(store.coaches_of(cohort_id, pid)):
                 if not chosen or pid in chosen or coach in chosen:
-                    jobs.append(ReportJob("mentee", f"mentee-{_safe(coach)}-{_safe(pid)}",
+                    jobs.append(ReportJob("mentee", page_name("mentee", pid, coach),
                                           f"{names.get(pid, pid)} for {names.get(coach, coach)}",
                                           tdir / "mentee.ipynb", {**base, "person_id": pid, "coach_id": coach}))
     for j in jobs:
