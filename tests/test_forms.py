@@ -313,6 +313,22 @@ def test_journal_lists_own_entries_newest_first_with_released_comments(example: 
         j.card(other.id)
 
 
+def test_journal_refresh_during_a_store_hiccup_keeps_the_page(example: Store,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbook.errors import StoreError
+
+    e = example.add_entry("example", "p01", "kolb", kolb("still shown"))
+    j = page("journal", link(example, "p01"), store=example).journal
+    assert j is not None
+
+    def busy(*args: object, **kwargs: object) -> object:
+        raise StoreError("database is busy")
+
+    monkeypatch.setattr(example, "find_entries", busy)
+    j.refresh_button.click()
+    assert j.card(e.id) and "could not be loaded" in html_of(j.widget) and "still shown" in html_of(j.widget)
+
+
 def test_journal_edit_makes_a_new_revision(example: Store) -> None:
     e = example.add_entry("example", "p01", "kolb", kolb("first draft"))
     pg = page("journal", link(example, "p01"), store=example)

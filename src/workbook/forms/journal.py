@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+JOURNAL_UNAVAILABLE = "Your journal could not be loaded just now. Please press Refresh again in a minute."
 SHARED_WITH = {"private": "only you", "coach": "you and your coach", "cohort": "your whole cohort"}
 
 
@@ -207,12 +208,16 @@ class JournalView:
         """Reload the entries and comments from the store (the link is checked again first)."""
         try:
             self.ctx.check()  # a link revoked while the page is open shows nothing more
+            entries = access.journal(self.ctx.store, self.ctx.viewer, limit=self.limit)
+            comments = access.visible_comments(self.ctx.store, self.ctx.viewer, entries)
         except AccessDenied as exc:
             self.cards = []
             self.list_box.children = [text_widget(str(exc), "wb-message")]
             return
-        entries = access.journal(self.ctx.store, self.ctx.viewer, limit=self.limit)
-        comments = access.visible_comments(self.ctx.store, self.ctx.viewer, entries)
+        except WorkbookError:  # keep what is shown; say why nothing changed
+            log.exception("refreshing the journal failed")
+            self.list_box.children = [text_widget(JOURNAL_UNAVAILABLE, "wb-error"), *(c.box for c in self.cards)]
+            return
         by_entry: dict[int, list[Comment]] = {}
         for c in comments:
             if c.released:  # the author's own view: released comments only
