@@ -127,7 +127,8 @@ class ParticipantReport:
         return self.store.entries_frame(self.cohort.id, entries_list=self.entries)
 
     def _streak(self) -> mentoring.Streak:
-        return mentoring.week_streak(self._frame()["week"], until=dt.date.fromisoformat(str(local_date(now_or_end(self.period), self.cohort))))
+        last_day = dt.date.fromisoformat(str(local_date(now_or_end(self.period), self.cohort)))  # the cohort's calendar
+        return mentoring.week_streak(self._frame()["week"], until=last_day)
 
     def header(self) -> Block:
         """Title, period and the one-line summary (also used by the index page)."""
