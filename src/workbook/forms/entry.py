@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import ipywidgets as widgets
@@ -18,7 +18,8 @@ import ipywidgets as widgets
 from .. import access
 from ..errors import AccessDenied, ValidationError, WorkbookError
 from ..store.core import utcnow
-from .fields import CardColumn, Field, PromptField, set_messages, text_html, text_widget, visibility_picker
+from .fields import (CardColumn, Field, PromptField, refuse_too_long, set_messages, text_html, text_widget,
+                     visibility_picker)
 
 if TYPE_CHECKING:
     from ..exercises import Exercise
@@ -90,6 +91,30 @@ class FormContext:
     def local_day(self, at: dt.datetime) -> str:
         """``at`` as e.g. "Tue 24 Nov 2026, 10:40" in the viewer's time zone."""
         return self._local(at).strftime("%a %d %b %Y, %H:%M")
+
+
+T = TypeVar("T")
+
+
+def guarded_save(status: widgets.HTML, what: str, action: Callable[[], T],
+                 on_invalid: Callable[[ValidationError], None]) -> T | None:
+    """Run a form's write; on any failure show the participant a message in ``status`` and return None.
+
+    Their text stays in the form in every case: validation problems go to ``on_invalid``, a
+    revoked link says so, a store failure asks to retry, and a bug of ours is logged in full.
+    """
+    try:
+        return action()
+    except ValidationError as exc:
+        on_invalid(exc)
+    except AccessDenied as exc:
+        set_messages(status, [str(exc)])
+    except WorkbookError:
+        set_messages(status, [SAVE_FAILED])
+    except Exception:  # a bug of ours: the participant gets a calm message, the log the details
+        log.exception("%s failed", what)
+        set_messages(status, [OUR_FAULT])
+    return None
 
 
 def build_fields(exercise: "Exercise", max_text_length: int) -> dict[str, Field]:
@@ -195,46 +220,36 @@ class EntryForm:
             f.show_errors([])
         self.visibility_error.value = ""
         self.general_error.value = ""
-        too_long = self.size_problems()
-        if too_long:
-            for pid, msg in too_long.items():
-                self.fields[pid].show_errors([msg])
-            set_messages(self.status, ["Nothing was saved: shorten the answers marked in red."])
+        if refuse_too_long(self.fields, self.status):
             return None
         self.saving = True
         self.submit_button.disabled = True
         self.submit_button.description = "Saving..."
-        stored: Entry | None = None
-        try:
+        stored: list[Entry] = []
+
+        def store_it() -> "Entry":
             viewer = self.ctx.check()
-            entry = stored = self.ctx.store.add_entry(viewer.cohort_id, viewer.person_id, self.exercise.id,
-                                                      self.answers(), visibility=self.visibility.value,
-                                                      session_id=self.session_id, client_id=self.client_id)
+            entry = self.ctx.store.add_entry(viewer.cohort_id, viewer.person_id, self.exercise.id, self.answers(),
+                                             visibility=self.visibility.value, session_id=self.session_id,
+                                             client_id=self.client_id)
+            stored.append(entry)
             if self.goals is not None:
                 self.goals.record(entry)
-        except ValidationError as exc:
-            self._show_validation(exc)
-            return None
-        except AccessDenied as exc:
-            set_messages(self.status, [str(exc)])
-            return None
-        except WorkbookError:
-            set_messages(self.status, [SAVE_FAILED])
-            return None
-        except Exception:  # a bug of ours: the participant gets a calm message, the log the details
-            log.exception("saving a %s entry failed", self.exercise.id)
-            set_messages(self.status, [OUR_FAULT])
-            return None
+            return entry
+
+        try:
+            entry = guarded_save(self.status, f"saving a {self.exercise.id} entry", store_it, self._show_validation)
         finally:
             self.saving = False
-            if self.saved is None:
-                self.submit_button.description = "Save"
-                self.submit_button.disabled = bool(self.size_problems())
-            if stored is not None and self.saved is None:
+        if entry is None:
+            self.submit_button.description = "Save"
+            self.submit_button.disabled = bool(self.size_problems())
+            if stored:
                 # The entry is stored but the goals are not: a retry (same client id) returns the
                 # stored entry, so lock the answers rather than let later changes vanish unsaved.
                 self._lock(True)
                 set_messages(self.status, [GOALS_NOT_SAVED])
+            return None
         self._saved(entry)
         return entry
 

@@ -6,7 +6,7 @@ Nothing a person typed (answers, names, goal titles, comments) and nothing a fac
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as widgets
@@ -275,6 +275,16 @@ class CardColumn:
 
 
 Field = PromptField | CardColumn
+
+
+def refuse_too_long(fields: Mapping[str, "Field"], status: widgets.HTML) -> bool:
+    """Mark every answer over its limit (and say so in ``status``); True when there is one."""
+    long = {pid: msg for pid, f in fields.items() if (msg := f.too_long())}
+    for pid, msg in long.items():
+        fields[pid].show_errors([msg])
+    if long:
+        set_messages(status, ["Nothing was saved: shorten the answers marked in red."])
+    return bool(long)
 
 
 def visibility_picker(default: str) -> widgets.RadioButtons:

@@ -12,8 +12,8 @@ import ipywidgets as widgets
 
 from .. import access
 from ..errors import AccessDenied, NotFoundError, ValidationError, WorkbookError
-from .entry import OUR_FAULT, SAVE_FAILED, FormContext, build_fields
-from .fields import Field, set_messages, text_html, text_widget, visibility_picker
+from .entry import FormContext, build_fields, guarded_save
+from .fields import Field, refuse_too_long, set_messages, text_html, text_widget, visibility_picker
 
 if TYPE_CHECKING:
     from ..exercises import Exercise
@@ -122,11 +122,7 @@ class JournalCard:
             return None
         for f in self.fields.values():
             f.show_errors([])
-        long = {pid: m for pid, f in self.fields.items() if (m := f.too_long())}
-        if long:
-            for pid, m in long.items():
-                self.fields[pid].show_errors([m])
-            set_messages(self.status, ["Nothing was saved: shorten the answers marked in red."])
+        if refuse_too_long(self.fields, self.status):
             return None
         answers, vis = self.answers(), self.visibility.value
         if answers == self.entry.answers and vis == self.entry.visibility:
@@ -135,37 +131,33 @@ class JournalCard:
             return self.entry
         self.saving = True
         self.save_button.disabled = True
+        ctx = self.view.ctx
         try:
-            viewer = self.view.ctx.check()
-            updated = self.view.ctx.store.edit_entry(self.entry.id, viewer.person_id, answers, visibility=vis)
-        except ValidationError as exc:
-            for fid, msgs in exc.by_field().items():
-                if fid in self.fields:
-                    self.fields[fid].show_errors(msgs)
-            other = [m for fid, ms in exc.by_field().items() if fid not in self.fields for m in ms]
-            if "answers" in exc.by_field():
-                other = ["Please answer at least one question before saving."]
-            set_messages(self.status, other or ["Nothing was saved yet: please look at the messages in red above."])
-            return None
-        except AccessDenied as exc:
-            set_messages(self.status, [str(exc)])
-            return None
-        except WorkbookError:
-            set_messages(self.status, [SAVE_FAILED])
-            return None
-        except Exception:
-            log.exception("editing entry %s failed", self.entry.id)
-            set_messages(self.status, [OUR_FAULT])
-            return None
+            updated = guarded_save(self.status, f"editing entry {self.entry.id}",
+                                   lambda: ctx.store.edit_entry(self.entry.id, ctx.check().person_id, answers,
+                                                                visibility=vis),
+                                   self._show_validation)
         finally:
             self.saving = False
             self.save_button.disabled = False
+        if updated is None:
+            return None
         self.entry = updated
         self.show()
         when = self.view.ctx.local_time(updated.updated_at)
         self.status.value = text_html(f"Saved at {when}. Your earlier text is kept as version {updated.revision - 1}.",
                                       "wb-ok")
         return updated
+
+    def _show_validation(self, exc: ValidationError) -> None:
+        problems = exc.by_field()
+        for fid, msgs in problems.items():
+            if fid in self.fields:
+                self.fields[fid].show_errors(msgs)
+        other = [m for fid, ms in problems.items() if fid not in self.fields for m in ms]
+        if "answers" in problems:
+            other = ["Please answer at least one question before saving."]
+        set_messages(self.status, other or ["Nothing was saved yet: please look at the messages in red above."])
 
 
 class JournalView:
