@@ -81,6 +81,16 @@ def test_bad_arguments_change_nothing(example: Store) -> None:
     assert access.authenticate(example, inv.key).person_id == "p01"
 
 
+def test_no_links_for_a_member_who_left(example: Store) -> None:
+    from dataclasses import replace
+
+    member = example.get_membership("example", "p02")
+    with example.write() as conn:
+        example.save_members("example", [replace(member, active=False)], conn)
+    with pytest.raises(ValidationError, match="p02"):
+        create_links(example, "example", people=["p01", "p02"])
+
+
 def test_session_links(example: Store) -> None:
     s = example.add_session("example", "kolb", facilitator_id="f01")
     [inv] = create_links(example, "example", people=["p01"], session_id=s.id)

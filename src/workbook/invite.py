@@ -112,6 +112,10 @@ def create_links(store: "Store", cohort_id: str, *, role: str | None = None, peo
         wanted = list(people)
         by_id = {m.person_id: m for m in members}
         members = [by_id[p] if p in by_id else store.get_membership(cohort_id, p) for p in wanted]
+        gone = [m.person_id for m in members if not m.active]
+        if gone:  # their links would only say "not valid": refuse before any key changes
+            raise ValidationError("not active members", [FieldProblem(
+                "person", f"{', '.join(gone)} left the cohort (inactive in the roster); nobody got a link")])
     expires = dt.timedelta(days=expires_days) if expires_days is not None else None
     out = []
     for m in members:
