@@ -189,3 +189,19 @@ def test_cohort_report_with_a_session_and_no_participants_yet(store: Store, tmp_
     for section in ("header", "participation_chart", "participation_table", "sessions", "mood_chart", "mood_table",
                     "retros", "action_items", "pairing", "shared_reflections"):
         getattr(report, section)()
+
+
+def test_completion_does_not_give_back_a_small_session() -> None:
+    """Gibbs ran twice: 4 people, then 2 others (k = 3). Completion "6" minus the shown 4 would give the 2 back."""
+    class S:  # a session stand-in
+        def __init__(self, i: int, ex: str) -> None:
+            self.id, self.exercise_id, self.title, self.opens_at = i, ex, f"s{i}", MON
+
+    f = frame([(f"p{i}", 0, 3) for i in range(6)]).assign(session_id=pd.array([1, 1, 1, 1, 2, 2], dtype="Int64"))
+    sessions = [S(1, "gibbs"), S(2, "gibbs")]
+    assert list(session_participation(f, sessions, 3)["people"].fillna(-1)) == [4, -1]
+    row = completion_by_exercise(f, 10, sessions, 3).set_index("exercise_id").loc["gibbs"]
+    assert pd.isna(row["completed"]) and pd.isna(row["rate"])
+    # with no small session, the figure shows
+    big = completion_by_exercise(f.assign(session_id=pd.array([1] * 6, dtype="Int64")), 10, sessions, 3)
+    assert big.set_index("exercise_id")["completed"]["gibbs"] == 6

@@ -74,12 +74,20 @@ def weekly_participation(frame: "pd.DataFrame", min_size: int) -> "pd.DataFrame"
     return g.sort_values("week").reset_index(drop=True)
 
 
+def _people_per_session(frame: "pd.DataFrame") -> "pd.Series":
+    """Distinct authors per session id."""
+    import pandas as pd
+
+    if frame.empty:
+        return pd.Series(dtype="int64")
+    return frame.dropna(subset=["session_id"]).groupby("session_id")["author_id"].nunique()
+
+
 def session_participation(frame: "pd.DataFrame", sessions: list[Any], min_size: int) -> "pd.DataFrame":
     """Per session (oldest first): title, exercise and people who took part (None below k)."""
     import pandas as pd
 
-    people = frame.dropna(subset=["session_id"]).groupby("session_id")["author_id"].nunique() \
-        if not frame.empty else pd.Series(dtype="int64")
+    people = _people_per_session(frame)
     rows = []
     for s in sessions:
         n = int(people.get(s.id, 0))
@@ -94,20 +102,31 @@ def completion_by_exercise(frame: "pd.DataFrame", participants: int, sessions: l
                            min_size: int) -> "pd.DataFrame":
     """Per exercise run in sessions: how many participants completed it at least once, and the rate.
 
-    The completers are a group; below *k* the count and the rate are suppressed. Columns:
-    exercise_id, sessions, completed, participants, rate (0-1).
+    The completers are a group; below *k* the count and the rate are suppressed. They are also
+    suppressed when one of the exercise's sessions was (:func:`session_participation`) and
+    another was shown: the completers minus the shown session would give the small one back;
+    ``protects`` is True for those. Columns: exercise_id, sessions, completed, participants,
+    rate (0-1), protects.
     """
     import pandas as pd
 
     run = pd.Series([s.exercise_id for s in sessions], dtype="object").value_counts()
     done = frame.groupby("exercise_id")["author_id"].nunique() if not frame.empty else pd.Series(dtype="int64")
+    per_session = _people_per_session(frame)
+    counts = [(s.exercise_id, suppress_group(int(per_session.get(s.id, 0)), min_size)) for s in sessions]
+    # a small session only says something by subtraction next to a shown session of the same exercise
+    small = {ex for ex, n in counts if n is None} & {ex for ex, n in counts if n}
     rows = []
     for ex_id, n_sessions in sorted(run.items()):
         n = int(done.get(ex_id, 0))
         shown = suppress_group(n, min_size)
+        protects = shown is not None and ex_id in small
+        if protects:
+            shown = None
         rows.append(dict(exercise_id=ex_id, sessions=int(n_sessions), completed=shown, participants=participants,
-                         rate=(shown / participants) if shown is not None and participants else None))
-    out = pd.DataFrame(rows, columns=["exercise_id", "sessions", "completed", "participants", "rate"])
+                         rate=(shown / participants) if shown is not None and participants else None,
+                         protects=protects))
+    out = pd.DataFrame(rows, columns=["exercise_id", "sessions", "completed", "participants", "rate", "protects"])
     out["completed"] = out["completed"].astype("Int64")
     out["rate"] = out["rate"].astype("Float64")
     return out

@@ -401,10 +401,10 @@ class CohortReport:
         rows = []
         for r in out.to_dict("records"):
             ex = _exercise(catalogue, r["exercise_id"])
-            hidden = _hidden(r["completed"])
             rate = "—" if _hidden(r["rate"]) else f"{r['rate']:.0%}"  # no participants: no rate
-            rows.append((ex.title if ex else r["exercise_id"], r["sessions"], self._figure(hidden, r["completed"]),
-                         self._figure(hidden, rate)))
+            cells = [suppressed(self.k, partition=True)] * 2 if r["protects"] else \
+                [self._figure(_hidden(r["completed"]), v) for v in (r["completed"], rate)]
+            rows.append((ex.title if ex else r["exercise_id"], r["sessions"], *cells))
         return table(["exercise", "sessions", "participants who completed it", "completion rate"], rows,
                      raw_columns=[2, 3])
 
