@@ -445,3 +445,13 @@ def test_page_names_of_two_coaches_never_collide(tmp_path: Path) -> None:
     live = {r.name for c in ("ann", "ann-lee") for r in allowed_reports(store, Viewer(c, "dash", "coach"))}
     assert live == set(stems)
     store.close()
+
+
+def test_open_gap_of_a_past_period_ends_on_its_last_day_not_now(tmp_path: Path) -> None:
+    from workbook.reports.views import MenteeReport
+
+    url = f"sqlite:///{tmp_path / 'wb.db'}"
+    build_canary(url, tmp_path)
+    past = MenteeReport.load(COHORT, "p01", "c01", until="2026-10-25", db_url=url).cadence().text
+    assert "now" not in past and "2026-10-25 (end of period)" in past, past
+    assert "now (no check-in yet)" in MenteeReport.load(COHORT, "p01", "c01", db_url=url).cadence().text

@@ -284,7 +284,9 @@ class MenteeReport:
         """The check-in gaps table, overdue gaps highlighted."""
         cad = self._cadence()
         day = lambda at: local_date(at, self.cohort)  # noqa: E731 - the cohort's calendar, as the gaps are counted
-        rows = [(day(r["from"]), day(r["to"]) if r["closed"] else "now (no check-in yet)", r["days"],
+        ended = self.period.until is not None and self.period.until <= dt.datetime.now(dt.timezone.utc)
+        still_open = f"{day(now_or_end(self.period))} (end of period)" if ended else "now (no check-in yet)"
+        rows = [(day(r["from"]), day(r["to"]) if r["closed"] else still_open, r["days"],
                  "overdue" if r["overdue"] else "on time") for r in cad.to_dict("records")]
         return table(["from", "to", "days", ""], rows, alert=lambda i: bool(cad["overdue"].iloc[i]),
                      empty="No check-ins in this period.")
