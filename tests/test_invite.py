@@ -165,6 +165,8 @@ def test_voila_command_is_hardened(tmp_path: Path) -> None:
     cfg = voila_config(opts)
     assert cfg["VoilaConfiguration"] == {"file_allowlist": [], "file_denylist": [".*"]}
     assert cfg["Voila"]["tornado_settings"]["websocket_max_message_size"] > 10 * 1024 * 1024
+    # Links carry the key: the browser must not hand the URL to another site as a Referer.
+    assert cfg["Voila"]["tornado_settings"]["headers"]["Referrer-Policy"] in ("same-origin", "no-referrer")
 
 
 def test_kernels_get_an_absolute_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -86,7 +86,12 @@ def voila_config(options: ServeOptions) -> dict[str, Any]:
     """Settings with structured values, written as ``voila.json`` (the command line takes only scalars)."""
     return {
         # Tornado's websocket limit (default 10 MiB): larger messages silently killed the page.
-        "Voila": {"tornado_settings": {"websocket_max_message_size": options.max_message_bytes}},
+        "Voila": {"tornado_settings": {
+            "websocket_max_message_size": options.max_message_bytes,
+            # Page URLs carry the personal key: never send them to another site as a Referer.
+            # (Same-origin requests keep theirs: Jupyter's API checks it.)
+            "headers": {"Referrer-Policy": "same-origin"},
+        }},
         # /voila/files/ serves nothing (by default it serves images under the root).
         "VoilaConfiguration": {"file_allowlist": [], "file_denylist": [".*"]},
     }
