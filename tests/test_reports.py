@@ -342,7 +342,7 @@ def test_pages_for_each_viewer(pool_batch: BatchResult, canary_db: str) -> None:
     assert names("p01", "participant") == ["participant-p01.ipynb"]
     assert names("c01", "coach") == ["mentee-c01-p01.ipynb", "mentee-c01-p02.ipynb"]
     assert names("c02", "coach", ".html") == ["mentee-c02-p03.html"]
-    assert names("f01", "facilitator", ".html") == ["cohort.html", "index.html"]
+    assert names("f01", "facilitator", ".html") == ["cohort.html"]  # never the index: per-person summaries
     assert names("f01", "facilitator") == ["cohort.ipynb"]
     store.close()
 

@@ -6,7 +6,8 @@ Page names are fixed by the batch (:func:`~.runner.page_name`): ``participant-<p
 - a participant opens only their own participant page;
 - a coach opens the mentee pages written for them, for people they coach *now* (a pairing that
   ended takes the page away);
-- a facilitator opens the cohort page (aggregates) and the index, never a person's page.
+- a facilitator opens the cohort page (aggregates), never a person's page nor the index (its
+  per-person summaries draw on private entries; it is the batch operator's file).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def pages_for(store: "Store", viewer: "Viewer", directory: Path, suffix: str = "
     """The existing report files (``suffix``) in ``directory`` that ``viewer`` may open, sorted."""
     directory = Path(directory)
     # One rule for live and generated pages: the live app's list of allowed reports.
+    # The batch's index.html is not served to anyone: its one-line summaries of each person's page
+    # (entries, mood trend) are drawn partly from private entries.
     names = [r.name for r in allowed_reports(store, viewer)]
-    if viewer.role == "facilitator" and suffix == ".html":
-        names.append("index")
     return sorted(p for p in (directory / f"{n}{suffix}" for n in names) if p.is_file())
