@@ -262,6 +262,22 @@ def test_card_column_limit_shows_no_error_until_exceeded() -> None:
     assert len(col.cards) == 1 and "up to 1 cards" in col.error.value
 
 
+def test_a_plain_retro_link_joins_the_retro_running_now(example: Store) -> None:
+    pg = page("retro", link(example, "p01"), store=example)
+    assert pg.form is not None and pg.form.session_id is None  # no retro yet: the default template
+    example.add_session("example", "kolb", facilitator_id="f01")  # not a retro
+    running = example.add_session("example", "4ls", facilitator_id="f01")
+    pg = page("retro", link(example, "p01"), store=example)
+    f = pg.form
+    assert f is not None and f.session_id == running.id and f.exercise.id == "4ls"
+    f.fields["liked"].cards[0].value = "the pairing"
+    assert f.submit() is not None
+    assert [c["text"] for c in access.cohort_cards(example, running.id)] == ["the pairing"]
+    example.close_session(running.id)
+    pg = page("retro", link(example, "p01"), store=example)
+    assert pg.form is not None and pg.form.session_id is None
+
+
 def test_closed_or_foreign_session_shows_a_message(example: Store) -> None:
     s = example.add_session("example", "4ls", facilitator_id="f01")
     example.close_session(s.id)

@@ -128,6 +128,15 @@ def _session_exercise(ctx: FormContext, raw: str) -> tuple["Exercise", int]:
     return ctx.store.exercise(s.exercise_id, ctx.viewer.cohort_id), sid
 
 
+def _current_retro(ctx: FormContext) -> int | None:
+    """The cohort's latest retro session (as the live board picks it), if it is open now."""
+    retros = [s for s in ctx.store.find_sessions(ctx.viewer.cohort_id)
+              if ctx.store.exercise(s.exercise_id, ctx.viewer.cohort_id).kind == "retro"]
+    if retros and retros[-1].is_open(utcnow()):
+        return retros[-1].id
+    return None
+
+
 def _exercise_picker(ctx: FormContext, kind: str, page: Page) -> list[widgets.Widget]:
     """No exercise in the link: let the person pick one of this kind."""
     choices = [(ex.title, ex.id) for ex in ctx.store.catalogue(ctx.viewer.cohort_id).list() if ex.kind == kind]
@@ -225,6 +234,12 @@ def _build(kind: str, ctx: FormContext, params: dict[str, str]) -> Page:
     if kind == "participation":
         return Page(_shell(kind, [_participation(ctx)]), kind, viewer=ctx.viewer)
     session_id: int | None = None
+    if not params.get("session") and not params.get("exercise") and kind == "retro":
+        # A plain retro link joins the retro running now (the one the live board shows), so one
+        # long-lived link serves every retro; without it the cards would reach no board.
+        current = _current_retro(ctx)
+        if current is not None:
+            params = {**params, "session": str(current)}
     if params.get("session"):
         exercise, session_id = _session_exercise(ctx, params["session"])
     elif params.get("exercise") or kind in DEFAULT_EXERCISE:
