@@ -442,6 +442,20 @@ def test_a_link_grants_no_more_than_the_roster_role_now(example: Store) -> None:
     assert page("journal", f"key={token}", store=example).journal is None
 
 
+def test_times_are_shown_in_the_viewers_zone(example: Store) -> None:
+    from dataclasses import replace
+
+    from workbook.forms import FormContext
+
+    at = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
+    ctx = FormContext(example, access.viewer_for(example, "example", "c03"))  # roster: Asia/Tokyo
+    assert ctx.local_time(at) == "21:00" and ctx.local_time(at.replace(tzinfo=None)) == "21:00"
+    member = example.get_membership("example", "c03")
+    with example.write() as conn:  # an unknown zone in the roster: the cohort's (Europe/London)
+        example.save_members("example", [replace(member, timezone="Mars/Olympus")], conn)
+    assert FormContext(example, ctx.viewer).local_time(at) == "12:00"
+
+
 def test_query_string_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
     assert parse_query("?key=abc&exercise=gibbs&x=") == {"key": "abc", "exercise": "gibbs", "x": ""}
     monkeypatch.delenv("VOILA_PREHEAT", raising=False)

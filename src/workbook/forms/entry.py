@@ -6,6 +6,7 @@ Each factory returns an :class:`EntryForm` whose ``widget`` is shown in Voila an
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Sequence
@@ -56,33 +57,21 @@ class FormContext:
             raise AccessDenied("This link is not valid any more. Ask your facilitator for a new personal link.")
         return again
 
+    @functools.cached_property
     def zone(self) -> ZoneInfo:
-        """The viewer's time zone (from the roster, else the cohort's, else UTC); looked up once."""
-        cached = self.__dict__.get("_zone")
-        if cached is not None:
-            return cached
-        self.__dict__["_zone"] = self._find_zone()
-        return self.__dict__["_zone"]
-
-    def _find_zone(self) -> ZoneInfo:
-        zone = "UTC"
-        try:
-            zone = self.store.get_membership(self.viewer.cohort_id, self.viewer.person_id).timezone
-            ZoneInfo(zone)
-        except Exception:  # unknown zone name or member: the cohort's zone is a fine fallback
+        """The viewer's time zone: the roster's, else the cohort's, else UTC (looked up once)."""
+        for lookup in (lambda: self.store.get_membership(self.viewer.cohort_id, self.viewer.person_id).timezone,
+                       lambda: self.store.get_cohort(self.viewer.cohort_id).timezone):
             try:
-                zone = self.store.get_cohort(self.viewer.cohort_id).timezone
-            except Exception:
-                zone = "UTC"
-        try:
-            return ZoneInfo(zone)
-        except Exception:
-            return ZoneInfo("UTC")
+                return ZoneInfo(lookup())
+            except Exception:  # unknown zone name, or no such member: try the next
+                continue
+        return ZoneInfo("UTC")
 
     def _local(self, at: dt.datetime) -> dt.datetime:
         if at.tzinfo is None:  # SQLite hands back naive UTC
             at = at.replace(tzinfo=dt.timezone.utc)
-        return at.astimezone(self.zone())
+        return at.astimezone(self.zone)
 
     def local_time(self, at: dt.datetime) -> str:
         """``at`` as HH:MM in the viewer's time zone."""
