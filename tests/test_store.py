@@ -189,3 +189,27 @@ def test_naive_datetimes_are_refused(example: Store) -> None:
     with pytest.raises(Exception, match="naive"):
         example.add_entry("example", "p01", "gibbs", GIBBS, created_at=dt.datetime(2026, 1, 1))
     assert example.count_entries() == 0
+
+
+def test_editing_a_retro_entry_keeps_votes_on_unchanged_cards(example: Store) -> None:
+    s = example.add_session("example", "start-stop-continue")
+    e = example.add_entry("example", "p01", "start-stop-continue", {"start": ["Keep me", "Drop me"]},
+                          visibility="cohort", session_id=s.id)
+    cards = {c["text"]: c for c in example.find_cards(s.id)}
+    example.add_vote(cards["Keep me"]["id"], "p02", 3)
+    example.add_vote(cards["Drop me"]["id"], "p02", 3)
+    example.edit_entry(e.id, "p01", {"start": ["Keep me", "New one"], "stop": ["Stop this"]})
+    after = {c["text"]: c for c in example.find_cards(s.id)}
+    assert set(after) == {"Keep me", "New one", "Stop this"}
+    assert after["Keep me"]["id"] == cards["Keep me"]["id"] and after["Keep me"]["votes"] == 1
+    example.close_session(s.id)
+    with pytest.raises(ValidationError, match="closed"):
+        example.edit_entry(e.id, "p01", {"start": ["Too late"]})
+    assert example.get_entry(e.id).answers["start"] == ["Keep me", "New one"]
+
+
+def test_entry_exercise_is_the_snapshot_it_was_written_against(example: Store) -> None:
+    e = example.add_entry("example", "p01", "gibbs", GIBBS)
+    assert example.entry_exercise(e.id).id == "gibbs"
+    with pytest.raises(NotFoundError):
+        example.entry_exercise(99999)

@@ -166,7 +166,7 @@ class JournalView:
     def __init__(self, ctx: FormContext, limit: int = 50) -> None:
         self.ctx = ctx
         self.limit = limit
-        self._exercises: dict[str, Exercise | None] = {}
+        self._exercises: dict[int, Exercise | None] = {}
         self._names: dict[str, str] | None = None
         self.cards: list[JournalCard] = []
         self.list_box = widgets.VBox([])
@@ -181,13 +181,13 @@ class JournalView:
         self.refresh()
 
     def exercise_of(self, entry: "Entry") -> "Exercise | None":
-        """The template an entry answers (as the cohort sees it now), or None if it is gone."""
-        if entry.exercise_id not in self._exercises:
+        """The template the entry was written against (what an edit is checked against), or None."""
+        if entry.id not in self._exercises:
             try:
-                self._exercises[entry.exercise_id] = self.ctx.store.exercise(entry.exercise_id, entry.cohort_id)
+                self._exercises[entry.id] = self.ctx.store.entry_exercise(entry.id)
             except WorkbookError:
-                self._exercises[entry.exercise_id] = None
-        return self._exercises[entry.exercise_id]
+                self._exercises[entry.id] = None
+        return self._exercises[entry.id]
 
     def name_of(self, person_id: str) -> str:
         """A member's display name (their id when unknown)."""

@@ -110,15 +110,26 @@ class EntriesMixin(PeopleMixin):
         return int(sid)
 
     def snapshot_exercise(self, snapshot_id: int) -> "Exercise":
-        """The template exactly as it was when an entry was written."""
+        """The template exactly as it was when an entry was written (snapshots never change: cached)."""
         from ..exercises import exercise_from_dict
 
+        cache: dict[int, "Exercise"] = self.__dict__.setdefault("_snapshots", {})
+        if snapshot_id not in cache:
+            with self.read() as conn:
+                row = conn.execute(sa.select(exercise_snapshots.c.definition)
+                                   .where(exercise_snapshots.c.id == snapshot_id)).first()
+            if row is None:
+                raise NotFoundError("exercise snapshot", snapshot_id)
+            cache[snapshot_id] = exercise_from_dict(dict(row.definition), f"snapshot {snapshot_id}")
+        return cache[snapshot_id]
+
+    def entry_exercise(self, entry_id: int) -> "Exercise":
+        """The template an entry was written against: what its edits are checked against."""
         with self.read() as conn:
-            row = conn.execute(sa.select(exercise_snapshots.c.definition)
-                               .where(exercise_snapshots.c.id == snapshot_id)).first()
-        if row is None:
-            raise NotFoundError("exercise snapshot", snapshot_id)
-        return exercise_from_dict(dict(row.definition), f"snapshot {snapshot_id}")
+            snap = conn.execute(sa.select(entries.c.snapshot_id).where(entries.c.id == entry_id)).scalar()
+        if snap is None:
+            raise NotFoundError("entry", entry_id)
+        return self.snapshot_exercise(int(snap))
 
     # --- sessions -------------------------------------------------------------------------
     def add_session(self, cohort_id: str, exercise_id: str, title: str | None = None, *,
@@ -272,20 +283,25 @@ class EntriesMixin(PeopleMixin):
 
     def edit_entry(self, entry_id: int, editor_id: str, answers: Mapping[str, Any], *,
                    visibility: str | None = None, at: dt.datetime | None = None) -> Entry:
-        """Replace an entry's answers; the previous text is kept as a revision. Only the author may edit."""
+        """Replace an entry's answers; the previous text is kept as a revision. Only the author may edit.
+
+        Retro cards follow the edit: unchanged cards keep their id, votes and theme; a retro entry
+        can no longer be edited once its session has closed.
+        """
         from ..exercises import validate_answers
 
         current = self.get_entry(entry_id)
         if current.author_id != editor_id:
             raise AccessDenied("only the author can edit an entry; nothing was changed")
-        with self.read() as conn:
-            snap = conn.execute(sa.select(entries.c.snapshot_id).where(entries.c.id == entry_id)).scalar_one()
-        ex = self.snapshot_exercise(snap)
+        ex = self.entry_exercise(entry_id)
+        now = at or utcnow()
+        if ex.kind == "retro" and current.session_id is not None and not self.get_session(current.session_id).is_open(now):
+            raise ValidationError("this retro is closed; its cards can no longer be changed",
+                                  [FieldProblem("session", "ask your facilitator to reopen it")])
         clean = validate_answers(ex, answers, self.settings.max_text_length)
         vis = visibility or current.visibility
         if vis not in VISIBILITIES:
             raise ValidationError("unknown visibility", [FieldProblem("visibility", f"use one of {', '.join(VISIBILITIES)}")])
-        now = at or utcnow()
         with self.write() as conn:
             row = conn.execute(sa.select(entries).where(entries.c.id == entry_id)).one()
             conn.execute(entry_revisions.insert().values(
@@ -294,11 +310,30 @@ class EntriesMixin(PeopleMixin):
             conn.execute(entries.update().where(entries.c.id == entry_id).values(
                 answers=clean, visibility=vis, mood=_mood(clean), revision=row.revision + 1, updated_at=now))
             if ex.kind == "retro":
-                conn.execute(retro_cards.delete().where(retro_cards.c.entry_id == entry_id))
-                cards = _cards(ex, entry_id, row.session_id, clean)
-                if cards:
-                    conn.execute(retro_cards.insert(), cards)
+                self._sync_cards(conn, entry_id, _cards(ex, entry_id, row.session_id, clean))
         return self.get_entry(entry_id)
+
+    @staticmethod
+    def _sync_cards(conn: sa.Connection, entry_id: int, wanted: list[dict[str, Any]]) -> None:
+        """Make an entry's cards match ``wanted``, keeping unchanged cards (and their votes)."""
+        existing = conn.execute(sa.select(retro_cards.c.id, retro_cards.c.column_id, retro_cards.c.text)
+                                .where(retro_cards.c.entry_id == entry_id).order_by(retro_cards.c.id)).all()
+        pool: dict[tuple[str, str], list[int]] = {}
+        for r in existing:
+            pool.setdefault((r.column_id, r.text), []).append(r.id)
+        fresh = []
+        for card in wanted:
+            ids = pool.get((card["column_id"], card["text"]))
+            if ids:
+                conn.execute(retro_cards.update().where(retro_cards.c.id == ids.pop(0))
+                             .values(position=card["position"]))
+            else:
+                fresh.append(card)
+        gone = [i for ids in pool.values() for i in ids]
+        if gone:
+            conn.execute(retro_cards.delete().where(retro_cards.c.id.in_(gone)))
+        if fresh:
+            conn.execute(retro_cards.insert(), fresh)
 
     def entry_history(self, entry_id: int) -> list[Revision]:
         """Every version of an entry, oldest first, the current one last."""
