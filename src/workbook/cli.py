@@ -278,8 +278,8 @@ def erase(ctx: click.Context, cohort_id: str, person_id: str, yes: bool) -> None
 @click.option("--base-url", default="http://127.0.0.1:8866", show_default=True,
               help="Where participants reach `workbook serve`.")
 @click.option("--expires", type=float, default=None, metavar="DAYS", help="Links stop working after DAYS days.")
-@click.option("--exercise", default=None, help="The exercise reflection links open (default: gibbs).")
-@click.option("--session", "session_id", type=int, default=None, help="Reflection links open this session instead.")
+@click.option("--exercise", default=None, help="The exercise the links open, on its own form's link (default: gibbs).")
+@click.option("--session", "session_id", type=int, default=None, help="Open this session instead, on the link of its exercise's form.")
 @click.option("--revoke", "revoke_id", default=None, metavar="PERSON", help="Stop every link of PERSON instead.")
 @click.pass_context
 @clean_errors
