@@ -86,8 +86,7 @@ def authenticate(store: "Store", token: str | None, *, require_role: Iterable[st
     viewer = Viewer(grant.person_id, grant.cohort_id, grant.role)
     # A link grants no more than the roster says now (as when it was issued): a facilitator
     # moved back to participant loses the facilitator pages of an older link.
-    roster_role = store.get_membership(grant.cohort_id, grant.person_id).role
-    if viewer.role != roster_role and roster_role != "facilitator":
+    if viewer.role != grant.member_role and grant.member_role != "facilitator":
         raise AccessDenied(message)
     if require_role is not None and viewer.role not in set(require_role):
         raise AccessDenied("This page is not available with your link.")

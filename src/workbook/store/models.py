@@ -128,9 +128,10 @@ class Goal:
 
 @dataclass(frozen=True)
 class AccessGrant:
-    """What a valid token grants: who it is, where, and as what."""
+    """What a valid token grants: who it is, where, and as what (plus their roster role now)."""
 
     person_id: str
     cohort_id: str
     role: str
     expires_at: dt.datetime | None
+    member_role: str = ""

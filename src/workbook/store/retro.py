@@ -148,7 +148,7 @@ class RetroMixin(MentoringMixin):
     def lookup_token(self, token_hash: str, at: dt.datetime) -> AccessGrant | None:
         """The grant of a live token hash, or None when unknown, revoked, expired, or its holder
         is no longer an active member of the cohort (removed from the roster)."""
-        q = (sa.select(access_tokens, memberships.c.active)
+        q = (sa.select(access_tokens, memberships.c.active, memberships.c.role.label("member_role"))
              .join(memberships, (memberships.c.cohort_id == access_tokens.c.cohort_id)
                    & (memberships.c.person_id == access_tokens.c.person_id))
              .where(access_tokens.c.token_hash == token_hash))
@@ -157,4 +157,5 @@ class RetroMixin(MentoringMixin):
         if row is None or row.revoked_at is not None or not row.active \
                 or (row.expires_at is not None and row.expires_at <= at):
             return None
-        return AccessGrant(person_id=row.person_id, cohort_id=row.cohort_id, role=row.role, expires_at=row.expires_at)
+        return AccessGrant(person_id=row.person_id, cohort_id=row.cohort_id, role=row.role, expires_at=row.expires_at,
+                           member_role=row.member_role)
