@@ -15,6 +15,7 @@ export MPLBACKEND          := Agg
 .PHONY: demo test install system-deps benchmarks clean
 
 $(STAMP): pyproject.toml
+	mkdir -p .jupyter/config .jupyter/data .jupyter/runtime .jupyter/ipython .jupyter/matplotlib
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,parquet]'
