@@ -15,7 +15,6 @@ export MPLBACKEND          := Agg
 .PHONY: demo test install system-deps benchmarks clean
 
 $(STAMP): pyproject.toml
-	mkdir -p .jupyter/config .jupyter/data .jupyter/runtime .jupyter/ipython .jupyter/matplotlib
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,parquet]'
@@ -31,7 +30,11 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-demo: $(STAMP)
+JUPYTER_DIRS := .jupyter/config .jupyter/data .jupyter/runtime .jupyter/ipython .jupyter/matplotlib
+$(JUPYTER_DIRS):
+	mkdir -p $@
+
+demo: $(STAMP) | $(JUPYTER_DIRS)
 	$(BIN)/workbook init
 	$(BIN)/workbook cohort import cohorts/example
 	$(BIN)/workbook sample example
@@ -45,7 +48,7 @@ demo: $(STAMP)
 	@echo "Serving the forms now; open a link above in your browser. Ctrl-C stops the server."
 	$(BIN)/workbook serve
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps | $(JUPYTER_DIRS)
 	$(BIN)/python -m pytest tests
 
 benchmarks: $(STAMP) system-deps
