@@ -14,7 +14,11 @@ export MPLBACKEND          := Agg
 
 .PHONY: demo test install system-deps benchmarks clean
 
-$(STAMP): pyproject.toml
+JUPYTER_DIRS := .jupyter/config .jupyter/data .jupyter/runtime .jupyter/ipython .jupyter/matplotlib
+$(JUPYTER_DIRS):
+	mkdir -p $@
+
+$(STAMP): pyproject.toml | $(JUPYTER_DIRS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,parquet]'
@@ -29,10 +33,6 @@ system-deps:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
-
-JUPYTER_DIRS := .jupyter/config .jupyter/data .jupyter/runtime .jupyter/ipython .jupyter/matplotlib
-$(JUPYTER_DIRS):
-	mkdir -p $@
 
 demo: $(STAMP) | $(JUPYTER_DIRS)
 	$(BIN)/workbook init
