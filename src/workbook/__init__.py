@@ -19,5 +19,5 @@ __all__ = [
     "SchemaVersionError", "StoreError", "ValidationError", "WorkbookError",
     "AccessGrant", "Cohort", "Comment", "Entry", "EntryDraft", "Goal", "Membership", "Pairing", "Person", "Revision",
     "Session", "Store", "open_store", "ImportResult", "import_cohort", "Viewer", "authenticate", "issue_token",
-    "readable_entries", "revoke", "__version__",
+    "readable_entries", "revoke", "access", "retro", "__version__",
 ]

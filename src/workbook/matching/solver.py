@@ -30,7 +30,7 @@ from typing import Sequence
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from .model import MatchOptions, MatchResult, PairScore, Profile, Unmatched
+from .model import MatchOptions, MatchResult, Profile, Unmatched
 from .scoring import (
     EXCLUDED,
     FEASIBLE,

@@ -14,7 +14,7 @@ from ..errors import AccessDenied, FieldProblem, NotFoundError, StoreError, Vali
 from .core import insert_id, utcnow
 from .models import VISIBILITIES, Entry, Revision, Session
 from .people import PeopleMixin
-from .schema import entries, entry_revisions, exercise_snapshots, memberships, people, retro_cards, sessions
+from .schema import entries, entry_revisions, exercise_snapshots, memberships, retro_cards, sessions
 
 if TYPE_CHECKING:
     import pandas as pd
