@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-TEMPLATE = ROOT / "notebooks" / "reports" / "participant.ipynb"
+TEMPLATE = ROOT / "src" / "workbook" / "notebooks" / "reports" / "participant.ipynb"
 UNTIL = "2026-11-30"  # a fixed period end: both paths compute the same pages
 
 

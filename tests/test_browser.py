@@ -181,7 +181,7 @@ def test_no_data_file_is_reachable_over_http(site: dict[str, Any]) -> None:
     db: Path = site["db"]
     sqlite3.connect(db).close()
     assert db.read_bytes()[:15] == b"SQLite format 3"
-    rel_db = os.path.relpath(db, ROOT / "notebooks" / "forms")
+    rel_db = os.path.relpath(db, ROOT / "src" / "workbook" / "notebooks" / "forms")
     paths = [
         "/voila/files/workbook.db", f"/voila/files/{rel_db}", f"/voila/files/{db}", "/files/workbook.db",
         f"/files/{db}", "/voila/static/workbook.db", f"/voila/static/{rel_db}", "/workbook.db", "/data/workbook.db",

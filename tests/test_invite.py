@@ -152,7 +152,7 @@ def test_voila_command_is_hardened(tmp_path: Path) -> None:
     opts = ServeOptions(port=9123, db_url=str(tmp_path / "wb.db"))
     cmd = voila_command(opts, tmp_path)
     joined = " ".join(cmd)
-    assert cmd[1:3] == ["-m", "voila"] and cmd[3] == str((ROOT / "notebooks" / "forms").resolve())
+    assert cmd[1:3] == ["-m", "voila"] and cmd[3] == str((ROOT / "src" / "workbook" / "notebooks" / "forms").resolve())
     for part in ("--port=9123", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--show_tracebacks=False",
                  "--MappingKernelManager.cull_connected=True", "--KernelManager.transport=ipc",
                  f"--Voila.config_file_paths={tmp_path}", "--template=workbook"):
@@ -207,7 +207,7 @@ def test_form_notebooks_are_clean_and_thin() -> None:
     import nbformat
 
     for kind in ("reflection", "checkin", "retro", "journal", "participation"):
-        nb = nbformat.read(ROOT / "notebooks" / "forms" / f"{kind}.ipynb", as_version=4)
+        nb = nbformat.read(ROOT / "src" / "workbook" / "notebooks" / "forms" / f"{kind}.ipynb", as_version=4)
         assert all(c.cell_type == "code" for c in nb.cells)
         assert all(not c.outputs and c.execution_count is None for c in nb.cells)
         assert f'page("{kind}", query_string())' in nb.cells[-1].source

@@ -145,8 +145,8 @@ def test_invite_gives_everyone_a_reports_link_and_serve_lists_the_app(example: S
         assert inv.links["reports"] == f"http://h:1/voila/render/reports.ipynb?key={inv.key}"
     assert report_apps(ServeOptions(port=8899)) == ["http://127.0.0.1:8899/voila/render/reports.ipynb?key=YOUR_KEY"]
     cmd = voila_command(ServeOptions())
-    assert str((ROOT / "notebooks" / "forms").resolve()) in cmd
-    assert not any(str(ROOT / "notebooks" / "reports") in c or str(ROOT / "reports") == c for c in cmd)
-    nb = json.loads((ROOT / "notebooks" / "forms" / "reports.ipynb").read_text())
+    assert str((ROOT / "src" / "workbook" / "notebooks" / "forms").resolve()) in cmd
+    assert not any(str(ROOT / "src" / "workbook" / "notebooks" / "reports") in c or str(ROOT / "reports") == c for c in cmd)
+    nb = json.loads((ROOT / "src" / "workbook" / "notebooks" / "forms" / "reports.ipynb").read_text())
     assert len(nb["cells"]) == 2 and all(not c.get("outputs") and c.get("execution_count") is None
                                          for c in nb["cells"])

@@ -13,7 +13,7 @@ from workbook.sample import generate_sample
 
 from .conftest import EXAMPLE, ROOT
 
-TEMPLATES = sorted((ROOT / "notebooks" / "reports").glob("*.ipynb"))
+TEMPLATES = sorted((ROOT / "src" / "workbook" / "notebooks" / "reports").glob("*.ipynb"))
 
 
 @pytest.mark.slow

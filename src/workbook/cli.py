@@ -325,7 +325,7 @@ def invite(ctx: click.Context, cohort_id: str, role: str | None, people: tuple[s
 @clean_errors
 def serve(ctx: click.Context, host: str, port: int, preheat: bool, pool_size: int, cull_idle: int,
           cull_interval: int) -> None:
-    """Serve the participant forms (notebooks/forms) with Voila until Ctrl-C."""
+    """Serve the participant forms (workbook/notebooks/forms) with Voila until Ctrl-C."""
     from .serve import ServeOptions, serve as run_voila
 
     options = ServeOptions(host=host, port=port, db_url=ctx.obj.get("db"), preheat=preheat, pool_size=pool_size,

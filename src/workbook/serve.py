@@ -36,9 +36,8 @@ CDN_LINKS = (
 
 
 def default_forms_dir() -> Path:
-    """``notebooks/forms`` of this checkout (or of the current directory)."""
-    here = Path(__file__).resolve().parents[2] / "notebooks" / "forms"
-    return here if here.is_dir() else Path.cwd() / "notebooks" / "forms"
+    """The form notebooks shipped inside the package (``workbook/notebooks/forms``)."""
+    return Path(__file__).resolve().parent / "notebooks" / "forms"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Participant web forms: ipywidgets factories over exercises, wired to the store and access rules.
 
-Voila serves ``notebooks/forms/*.ipynb``; each notebook only calls :func:`page`. Everything here
+Voila serves ``workbook/notebooks/forms/*.ipynb``; each notebook only calls :func:`page`. Everything here
 is testable without a browser: build a form, set ``.value`` on its widgets, click, check the store.
 """
 from __future__ import annotations

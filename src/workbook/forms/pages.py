@@ -1,6 +1,6 @@
 """A whole Voila page: read the link, check its key, then show the form or a friendly message.
 
-A notebook in ``notebooks/forms/`` is two calls: ``page("reflection", query_string())``. Every
+A notebook in ``workbook/notebooks/forms/`` is two calls: ``page("reflection", query_string())``. Every
 failure a participant can cause (no key, a wrong, expired or revoked key, an unknown exercise,
 a closed session) ends in a message that says what to do, and no form; nothing is written.
 """

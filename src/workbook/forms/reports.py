@@ -1,6 +1,6 @@
 """The reports app: a person's link lists the reports they may open and renders one, live.
 
-``notebooks/forms/reports.ipynb`` is two calls: ``reports_page(query_string())``. The link
+``workbook/notebooks/forms/reports.ipynb`` is two calls: ``reports_page(query_string())``. The link
 carries ``key`` and optionally ``report=<name>`` (names as in the batch: ``participant-p01``,
 ``mentee-c01-p01``, ``cohort``). Which names a key may open is decided from the store by
 :func:`workbook.reports.live.allowed_reports`, never from the URL: any other name (another

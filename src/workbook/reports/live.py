@@ -1,10 +1,10 @@
 """Reports as live pages: the batch templates' sections, rendered now from the store for one viewer.
 
-The Voila app ``notebooks/forms/reports.ipynb`` shows a person the reports they may open and
+The Voila app ``workbook/notebooks/forms/reports.ipynb`` shows a person the reports they may open and
 renders one on request. :func:`allowed_reports` is the one rule for which reports a viewer may
 open (participant: their own page; coach: the mentee pages of the people they coach now;
 facilitator: the cohort page), applied to the store rather than to files, so nothing depends on a
-batch having run; :func:`workbook.reports.pages.pages_for` applies it to generated files. A page is rendered by walking the template notebook in ``notebooks/reports/``: each
+batch having run; :func:`workbook.reports.pages.pages_for` applies it to generated files. A page is rendered by walking the template notebook in ``workbook/notebooks/reports/``: each
 markdown cell is shown as written and each ``report.<section>()`` cell calls that section of the
 same view object the batch uses, so a live page has the batch page's content (charts and tables,
 every piece of user text escaped by :mod:`workbook.reports.blocks`).

@@ -25,8 +25,8 @@ from typing import Any
 
 from ..errors import ConfigError
 
-#: Where the shipped templates live (the repository's notebooks/reports).
-TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "notebooks" / "reports"
+#: Where the shipped templates live (package data, so a wheel install has them too).
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "notebooks" / "reports"
 KINDS: tuple[str, ...] = ("participant", "mentee", "cohort")
 ENGINES: dict[str, str | None] = {"pool": "workbook_pool", "papermill": None}
 

@@ -1,4 +1,4 @@
-"""The report objects the templates in ``notebooks/reports/`` call, one method per section.
+"""The report objects the templates in ``workbook/notebooks/reports/`` call, one method per section.
 
 Each report loads its data once, through :mod:`workbook.access` with the viewer the page is
 for, and each method returns something a notebook displays (an escaped HTML :class:`Block` or
