@@ -16,17 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
-import json
-import re
 import statistics
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +32,7 @@ import psutil  # noqa: E402
 import websockets  # noqa: E402
 
 from tests.browser_support import Server, launch_chromium, running_server  # noqa: E402
+from tests.widget_client import Kernel, channels_url, child_input, find_widget, load_page  # noqa: E402
 from workbook import Store, access, import_cohort  # noqa: E402
 
 EXERCISE = "gibbs"
@@ -144,74 +140,26 @@ class ClientResult:
     error: str = ""
 
 
-@dataclass
-class Kernel:
-    ws: Any
-    session: str = field(default_factory=lambda: uuid.uuid4().hex)
-
-    async def send(self, msg_type: str, content: dict[str, Any], metadata: dict[str, Any] | None = None) -> None:
-        msg = {"header": {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "session": self.session,
-                          "username": "bench", "date": dt.datetime.now(dt.timezone.utc).isoformat(),
-                          "version": "5.3"},
-               "parent_header": {}, "metadata": metadata or {}, "content": content, "channel": "shell",
-               "buffers": []}
-        await self.ws.send(json.dumps(msg))
-
-    async def comm_msg(self, comm_id: str, data: dict[str, Any]) -> None:
-        await self.send("comm_msg", {"comm_id": comm_id, "data": data})
-
-    async def next_comm_msg(self) -> dict[str, Any]:
-        while True:
-            raw = await self.ws.recv()
-            if isinstance(raw, bytes):
-                continue
-            msg = json.loads(raw)
-            if msg.get("msg_type") == "comm_msg" or msg.get("header", {}).get("msg_type") == "comm_msg":
-                return msg["content"]
-
-
-def _find(states: dict[str, Any], css: str) -> str:
-    for mid, s in states.items():
-        if css in s["state"].get("_dom_classes", []):
-            return mid
-    raise LookupError(css)
-
-
-def _child_input(states: dict[str, Any], box_id: str) -> str:
-    for ref in states[box_id]["state"]["children"]:
-        mid = ref.removeprefix("IPY_MODEL_")
-        if states[mid]["model_name"] == "TextareaModel":
-            return mid
-    raise LookupError(box_id)
-
-
 async def light_client(server: Server, key: str, timeout: float) -> ClientResult:
     """Open the reflection page, fill the required answers, Save, wait for "Saved at"."""
     t0 = time.perf_counter()
     url = f"{server.url}/voila/render/reflection.ipynb?key={key}&exercise={EXERCISE}"
     try:
-        html = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=timeout).read().decode())
+        load = await asyncio.to_thread(load_page, url, timeout)
         page_s = time.perf_counter() - t0
-        kid = re.search(r'"kernelId":\s*"([^"]+)"', html)
-        if not kid or "widget-view+json" not in html:
+        kid = load.kernel_id
+        if not kid or "widget-view+json" not in load.html:
             return ClientResult(False, page_s, error="page without a widget (blank page)")
-        ws_url = f"ws://127.0.0.1:{server.port}/api/kernels/{kid.group(1)}/channels?session_id={uuid.uuid4().hex}"
-        async with websockets.connect(ws_url, max_size=2**26, open_timeout=timeout) as ws:
+        # The kernel is bound to the browser that opened the page: its cookie goes on the websocket.
+        async with websockets.connect(channels_url(server.port, kid), max_size=2**26, open_timeout=timeout,
+                                      additional_headers={"Cookie": load.cookie_header()}) as ws:
             k = Kernel(ws)
-            control = uuid.uuid4().hex
-            await k.send("comm_open", {"comm_id": control, "target_name": "jupyter.widget.control", "data": {}},
-                         {"version": "1.0.0"})
-            await k.comm_msg(control, {"method": "request_states"})
-            while True:
-                c = await asyncio.wait_for(k.next_comm_msg(), timeout)
-                if c["comm_id"] == control and c["data"].get("method") == "update_states":
-                    states = c["data"]["states"]
-                    break
+            states = await k.request_states(timeout)
             for pid, text in ANSWERS.items():
-                await k.comm_msg(_child_input(states, _find(states, f"wb-prompt-{pid}")),
+                await k.comm_msg(child_input(states, find_widget(states, f"wb-prompt-{pid}")),
                                  {"method": "update", "state": {"value": text}, "buffer_paths": []})
-            status = _find(states, "wb-status")
-            await k.comm_msg(_find(states, "wb-submit"), {"method": "custom", "content": {"event": "click"}})
+            status = find_widget(states, "wb-status")
+            await k.comm_msg(find_widget(states, "wb-submit"), {"method": "custom", "content": {"event": "click"}})
             while True:
                 c = await asyncio.wait_for(k.next_comm_msg(), timeout)
                 value = c["data"].get("state", {}).get("value", "")

@@ -40,7 +40,7 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.
         if proc.poll() is not None:
             raise RuntimeError(f"workbook serve exited with {proc.returncode}")
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/api/contents", timeout=2).read()
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()  # the home page
             return
         except (urllib.error.URLError, ConnectionError, OSError):
             time.sleep(0.2)
@@ -99,6 +99,28 @@ def running_server(workdir: Path, db_url: str, *extra: str, port: int | None = N
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def kernel_pids(server: Server) -> set[int]:
+    """The pids of the server's live kernel processes.
+
+    Processes that exit while we look (zombies, vanished) are skipped rather than failing the count:
+    a kernel being shut down is not a live kernel.
+    """
+    import psutil
+
+    try:
+        children = psutil.Process(server.proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return set()
+    pids = set()
+    for p in children:
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(p.cmdline()):
+                pids.add(p.pid)
+        except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+            continue
+    return pids
 
 
 def launch_chromium(playwright: Any) -> Any:

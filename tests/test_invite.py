@@ -152,7 +152,7 @@ def test_voila_command_is_hardened(tmp_path: Path) -> None:
     opts = ServeOptions(port=9123, db_url=str(tmp_path / "wb.db"))
     cmd = voila_command(opts, tmp_path)
     joined = " ".join(cmd)
-    assert cmd[1:3] == ["-m", "voila"] and cmd[3] == str((ROOT / "src" / "workbook" / "notebooks" / "forms").resolve())
+    assert cmd[1:3] == ["-m", "workbook.server"] and cmd[3] == str((ROOT / "src" / "workbook" / "notebooks" / "forms").resolve())
     for part in ("--port=9123", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--show_tracebacks=False",
                  "--MappingKernelManager.cull_connected=True", "--KernelManager.transport=ipc",
                  f"--Voila.config_file_paths={tmp_path}", "--template=workbook"):
@@ -188,7 +188,6 @@ def test_database_inside_the_served_folder_is_refused(tmp_path: Path) -> None:
 
 
 def test_template_drops_the_cdn_stylesheets(tmp_path: Path) -> None:
-    (tmp_path / "preheat").mkdir()
     write_config(tmp_path, ServeOptions())
     template = (tmp_path / "voila" / "templates" / "workbook" / "index.html.j2").read_text()
     base = (ROOT / ".venv" / "share" / "jupyter" / "voila" / "templates" / "lab" / "index.html.j2")
@@ -197,10 +196,8 @@ def test_template_drops_the_cdn_stylesheets(tmp_path: Path) -> None:
         assert all(link in shipped for link in CDN_LINKS)
     assert "extends 'lab/index.html.j2'" in template and "replace" in template
     assert json.loads((tmp_path / "voila.json").read_text())["VoilaConfiguration"]["file_denylist"] == [".*"]
-    assert "prelaunch_hook = xsrf_cookie_hook" in (tmp_path / "voila.py").read_text()
-    pre = tmp_path / "preheat"
-    write_config(pre, ServeOptions(preheat=True))  # Voila refuses a prelaunch hook with preheating
-    assert not (pre / "voila.py").exists()
+    # No prelaunch hook: the gate in workbook.server works with preheated kernels too.
+    assert not (tmp_path / "voila.py").exists()
 
 
 def test_form_notebooks_are_clean_and_thin() -> None:

@@ -107,7 +107,8 @@ def voila_command(options: ServeOptions, config_dir: Path | None = None) -> list
     if not forms.is_dir():
         raise ConfigError(f"forms folder {forms} not found; run from the workbook checkout")
     cmd = [
-        sys.executable, "-m", "voila", str(forms),  # the forms folder is Voila's whole root
+        # Voila in-process behind our gate (workbook.server): keys checked before any kernel starts.
+        sys.executable, "-m", "workbook.server", str(forms),  # the forms folder is Voila's whole root
         "--no-browser",
         f"--Voila.ip={options.host}",
         f"--port={options.port}",
@@ -143,25 +144,9 @@ def voila_environment(options: ServeOptions, config_dir: Path | None = None,
     return env
 
 
-def xsrf_cookie_hook(req: Any, notebook: Any = None, cwd: str | None = None) -> None:
-    """Voila prelaunch hook: give the page its ``_xsrf`` cookie.
-
-    When a tab closes, Voila's page posts ``/voila/api/shutdown/<kernel>`` with the ``_xsrf``
-    cookie's value; without the cookie the post is refused (403, voila issue 1458) and the
-    kernel lives on until culled. Setting the cookie keeps the XSRF check (double-submit: another
-    site can neither read the cookie nor guess the kernel id) instead of switching it off.
-    """
-    _ = req.xsrf_token  # tornado sets the cookie when the token is first read
-
-
 def write_config(root: Path, options: ServeOptions) -> Path:
     """Write Voila's config and the ``workbook`` template (lab without its CDN stylesheets) under ``root``."""
     (root / "voila.json").write_text(json.dumps(voila_config(options), indent=1), encoding="utf-8")
-    if not options.preheat:  # Voila refuses a prelaunch hook together with preheated kernels
-        (root / "voila.py").write_text(
-            "# Written by `workbook serve`: closing a tab shuts its kernel down (see xsrf_cookie_hook).\n"
-            "from workbook.serve import xsrf_cookie_hook\n\n"
-            "c.VoilaConfiguration.prelaunch_hook = xsrf_cookie_hook  # noqa: F821\n", encoding="utf-8")
     folder = root / "voila" / "templates" / TEMPLATE_NAME
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "conf.json").write_text(json.dumps({"base_template": "lab"}), encoding="utf-8")

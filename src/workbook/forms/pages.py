@@ -31,8 +31,7 @@ log = logging.getLogger(__name__)
 #: Page kinds, the exercise kind each one writes, and who may open it.
 FORM_KINDS = {"reflection": "reflection", "checkin": "checkin", "retro": "retro"}
 DEFAULT_EXERCISE = {"checkin": "mentorship-checkin", "retro": "start-stop-continue"}
-FACILITATOR_ONLY = {"participation": ("facilitator",)}
-PAGE_KINDS = (*FORM_KINDS, "journal", *FACILITATOR_ONLY)
+PAGE_KINDS = (*FORM_KINDS, "journal", *access.PAGE_ROLES)
 
 OUR_FAULT = ("Something went wrong on our side while opening this page. Please reload it in a minute; "
              "if it still fails, tell your facilitator.")
@@ -202,7 +201,7 @@ def page(kind: str, query: str | None = None, store: "Store | None" = None) -> P
     key = params.get(access.LINK_PARAMETER)
     try:
         store = store or get_store()
-        viewer = access.authenticate(store, key, require_role=FACILITATOR_ONLY.get(kind))
+        viewer = access.authenticate(store, key, require_role=access.page_roles(kind))
     except AccessDenied as exc:
         return message_page(kind, str(exc))
     except WorkbookError:

@@ -34,12 +34,13 @@ NOT_AVAILABLE = ("This report is not available with your link. Open the list of 
 NO_REPORTS = "There are no reports for you yet. Your facilitator will tell you when there are."
 
 
-def report_link(key: str, name: str | None = None) -> str:
-    """The relative link to the reports app (the list, or one report) for ``key``."""
-    params = {access.LINK_PARAMETER: key}
-    if name:
-        params[REPORT_PARAMETER] = name
-    return f"{KIND}.ipynb?{urllib.parse.urlencode(params)}"
+def report_link(name: str | None = None) -> str:
+    """The relative link to the reports app (the list, or one report).
+
+    It carries no key: the server hands the page the key this browser opened its personal link
+    with (see :mod:`workbook.server`), so no key is ever part of a page's HTML or widget state.
+    """
+    return f"{KIND}.ipynb" + (f"?{urllib.parse.urlencode({REPORT_PARAMETER: name})}" if name else "")
 
 
 def _a(href: str, text: str, css: str) -> str:
@@ -61,14 +62,13 @@ def reports_page(query: str | None = None, store: "Store | None" = None) -> Page
     except WorkbookError:
         log.exception("reports page: store unavailable")
         return message_page(KIND, UNAVAILABLE)
-    assert key is not None  # authenticate refuses a missing key
     try:
         from ..reports.live import allowed_reports, render_report
 
         allowed = allowed_reports(store, viewer)
         wanted = params.get(REPORT_PARAMETER, "")
         if not wanted:
-            return _listing(viewer, key, allowed)
+            return _listing(viewer, allowed)
         ref = next((r for r in allowed if r.name == wanted), None)
         if ref is None:
             return message_page(KIND, NOT_AVAILABLE, viewer)
@@ -81,19 +81,19 @@ def reports_page(query: str | None = None, store: "Store | None" = None) -> Page
     except Exception:  # a bug of ours: a calm message for the visitor, the details in the server log
         log.exception("reports page failed")
         return message_page(KIND, OUR_FAULT, viewer)
-    back = widgets.HTML(_a(report_link(key), "\u2190 All your reports", "wb-report-back"))
+    back = widgets.HTML(_a(report_link(), "\u2190 All your reports", "wb-report-back"))
     body = widgets.HTML("".join(parts), layout=widgets.Layout(width="100%"))
     body.add_class("wb-live-report")
     return Page(_shell(KIND, [back, body]), KIND, viewer=viewer,
                 extra={"reports": [r.name for r in allowed], "report": ref.name, "html": "".join(parts)})
 
 
-def _listing(viewer: access.Viewer, key: str, allowed: list["ReportRef"]) -> Page:
+def _listing(viewer: access.Viewer, allowed: list["ReportRef"]) -> Page:
     if not allowed:
         pg = message_page(KIND, NO_REPORTS, viewer)
         pg.extra["reports"] = []
         return pg
-    items = "".join(f"<li>{_a(report_link(key, r.name), r.title, 'wb-report-link')}</li>" for r in allowed)
+    items = "".join(f"<li>{_a(report_link(r.name), r.title, 'wb-report-link')}</li>" for r in allowed)
     listing = widgets.HTML(f'<ul class="wb-report-list">{items}</ul>')
     return Page(_shell(KIND, [text_widget("Your reports", "wb-title"),
                               text_widget("Each report is made from the workbook as it is now.", "wb-muted"),

@@ -1,0 +1,423 @@
+"""The forms server: Voila, in-process, with a gate of ours in front of every route.
+
+``workbook serve`` runs ``python -m workbook.server`` (see :mod:`workbook.serve` for the command
+line). Why in-process rather than Voila's ``prelaunch_hook`` or a Jupyter server extension:
+the hook cannot be combined with preheated kernels, it runs only on the render route, and it
+cannot refuse the kernel API or the websocket; a server extension would bring Jupyter Server's
+own contents, tree and kernels API that a room must never reach. Subclassing Voila's app lets us
+keep its renderer, kernel manager and front end unchanged and decide, route by route, who gets
+what:
+
+- a page (``/voila/render/<page>.ipynb``) starts a kernel only after its key was checked against
+  the store (:func:`workbook.access.authenticate`); a stranger gets a short message page and no
+  kernel, whatever the mode (plain or preheated);
+- links between pages carry no key: the key of the personal link a browser opened is kept in an
+  HttpOnly, SameSite=Strict session cookie and handed to the page's kernel as if it were in the link;
+- every kernel is bound to the browser that opened its page: a random secret in an HttpOnly,
+  SameSite=Strict cookie, of which the server keeps only a hash per kernel. The websocket, the
+  kernel API and the shutdown route answer 403 without it, so a kernel id (which is in the page
+  HTML) is no bearer token;
+- ``/`` says "open your personal link"; the folder listings (tree, contents API, files), the
+  login routes and unknown paths answer 404;
+- no log line carries a key: Tornado's access log writes paths without query strings, and a
+  filter on every log handler redacts ``key=...`` wherever else it appears (Voila and Tornado log
+  whole URLs on errors).
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import html
+import logging
+import os
+import re
+import secrets
+import sys
+import urllib.parse
+from collections.abc import Iterable
+from typing import Any
+
+import tornado.web
+from jupyter_server.services.kernels.handlers import KernelHandler
+from jupyter_server.utils import url_path_join
+from voila.app import Voila
+from voila.request_info_handler import RequestInfoSocketHandler
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+from voila.static_file_handler import TemplateStaticFileHandler
+from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+
+from . import access
+from .errors import AccessDenied, WorkbookError
+
+log = logging.getLogger("workbook.server")
+
+#: The cookie holding this browser's secret; kernels are bound to its hash.
+CLIENT_COOKIE = "wb_client"
+#: The key of the personal link this browser last opened (HttpOnly, SameSite=Strict, gone when the
+#: browser closes), so that links between pages need not carry the key in their HTML.
+KEY_COOKIE = "wb_key"
+#: Environment variable with the path secret of the preheated kernels' query websocket.
+QUERY_SECRET_ENV = "WORKBOOK_QUERY_SECRET"
+_KERNEL_ID = r"(?P<kernel_id>\w+-\w+-\w+-\w+-\w+)"
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+_KEY_RE = re.compile(r"((?:^|[?&;\s'\"])(?:key|" + re.escape(access.LINK_PARAMETER) + r")(?:=|%3D))[^&;\s'\"#]*",
+                     re.IGNORECASE)
+
+HOME_TEXT = ("This is the workbook of your programme. Open the personal link you received "
+             "(by email or from your facilitator); it takes you straight to your page.")
+NOT_FOUND_TEXT = "There is no page here. Open the personal link you received, exactly as it was sent."
+UNAVAILABLE_TEXT = ("The workbook is not available right now. Please try again in a few minutes; "
+                    "if it still does not open, tell your facilitator.")
+
+
+def redact(text: str) -> str:
+    """``text`` with every link key replaced by ``[redacted]`` (for log lines)."""
+    return _KEY_RE.sub(r"\1[redacted]", text)
+
+
+class RedactKeys(logging.Filter):
+    """A log filter that removes link keys from the message, its arguments and its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: leave it to the handler's own error path
+            return True
+        record.msg, record.args = redact(message), ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+def install_log_redaction(loggers: Iterable[logging.Logger] = ()) -> None:
+    """Put :class:`RedactKeys` on every handler of the root logger and of ``loggers``."""
+    flt = RedactKeys()
+    for lg in (logging.getLogger(), *loggers):
+        for handler in lg.handlers:
+            if not any(isinstance(f, RedactKeys) for f in handler.filters):
+                handler.addFilter(flt)
+
+
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """Tornado's access log, with the path only (never the query string, which carries the key)."""
+    status = handler.get_status()
+    req = handler.request
+    line = "%d %s %s %.1fms"
+    args = (status, req.method, redact(req.path), 1000.0 * req.request_time())
+    if status < 400:
+        logging.getLogger("tornado.access").debug(line, *args)
+    elif status < 500:
+        logging.getLogger("tornado.access").info(line, *args)
+    else:
+        logging.getLogger("tornado.access").warning(line, *args)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("ascii", "replace")).hexdigest()
+
+
+class Gate:
+    """What the server knows about pages: the store, the page kinds, and kernel-to-browser bindings."""
+
+    def __init__(self, pages: Iterable[str]) -> None:
+        self.pages = frozenset(pages)
+        self._store: Any = None
+        self._bindings: dict[str, str] = {}
+
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            from .store import Store
+
+            self._store = Store(create=False)
+        return self._store
+
+    def check(self, page: str, key: str | None) -> access.Viewer:
+        """The viewer for a page request, or :class:`AccessDenied` / :class:`WorkbookError`."""
+        return access.authenticate(self.store, key, require_role=access.page_roles(page))
+
+    def bind(self, kernel_id: str, client_secret: str) -> None:
+        self._bindings[kernel_id] = _digest(client_secret)
+
+    def unbind(self, kernel_id: str) -> None:
+        self._bindings.pop(kernel_id, None)
+
+    def owns(self, kernel_id: str, client_secret: str | None) -> bool:
+        """Whether the browser holding ``client_secret`` opened the page of ``kernel_id``."""
+        want = self._bindings.get(kernel_id)
+        if want is None or not client_secret or not _SECRET_RE.match(client_secret):
+            return False
+        return hmac.compare_digest(want, _digest(client_secret))
+
+    def prune(self, live: Iterable[str]) -> None:
+        """Forget bindings of kernels that are gone (culled, shut down)."""
+        alive = set(live)
+        for kid in [k for k in self._bindings if k not in alive]:
+            del self._bindings[kid]
+
+
+def message_html(text: str, title: str = "workbook") -> str:
+    """A small standalone page with one message (no script, no external resource)."""
+    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{html.escape(title)}</title><style>"
+            "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:38rem;margin:12vh auto;"
+            "padding:0 1.2rem;color:#1f2933;line-height:1.5}"
+            ".wb-message{border-left:4px solid #3b6fb6;padding:.8rem 1rem;background:#f3f6fb}"
+            "</style></head><body>"
+            f"<p class='wb-message wb-page-message'>{html.escape(text)}</p></body></html>")
+
+
+class _MessageMixin:
+    def write_message_page(self: Any, status: int, text: str) -> None:
+        self.clear()
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(message_html(text))
+
+
+class MessageHandler(_MessageMixin, tornado.web.RequestHandler):
+    """``/`` (a short "open your personal link" page) and every route a stranger may try (404)."""
+
+    def initialize(self, status: int = 404, text: str = NOT_FOUND_TEXT) -> None:
+        self._status, self._text = status, text
+
+    def set_default_headers(self) -> None:
+        self.set_header("Referrer-Policy", "same-origin")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; "
+                                                   "frame-ancestors 'none'")
+
+    def prepare(self) -> None:
+        self.write_message_page(self._status, self._text)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.write_message_page(status_code, NOT_FOUND_TEXT)
+
+
+class _BindingKernelManager:
+    """The kernel manager as a page handler sees it: each kernel it starts is bound to the browser."""
+
+    def __init__(self, real: Any, on_kernel: Any) -> None:
+        self._real, self._on_kernel = real, on_kernel
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
+        kernel_id = self._real.start_kernel(*args, **kwargs)
+        if asyncio.iscoroutine(kernel_id) or isinstance(kernel_id, asyncio.Future):
+            kernel_id = await kernel_id
+        self._on_kernel(kernel_id)
+        return str(kernel_id)
+
+    async def get_rendered_notebook(self, *args: Any, **kwargs: Any) -> Any:
+        result = await self._real.get_rendered_notebook(*args, **kwargs)
+        self._on_kernel(result[2])  # (render task, rendered cache, kernel id)
+        return result
+
+
+class GatedVoilaHandler(_MessageMixin, TornadoVoilaHandler):
+    """``/voila/render/<page>.ipynb``: the key is checked before any kernel is started or taken."""
+
+    gate: Gate
+
+    async def prepare(self) -> None:  # type: ignore[override]
+        await super().prepare()
+        if self._finished:
+            return
+        path = self.path_kwargs.get("path") or (self.path_args[0] if self.path_args else "")
+        page = path[:-len(".ipynb")] if path.endswith(".ipynb") else ""
+        if page not in self.gate.pages:
+            self.write_message_page(404, NOT_FOUND_TEXT)
+            return
+        key = self.get_query_argument(access.LINK_PARAMETER, None)
+        from_cookie = not key
+        if from_cookie:  # a link between pages (no key in it): the key this browser opened a page with
+            key = self.get_cookie(KEY_COOKIE)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, self.gate.check, page, key)
+        except AccessDenied as exc:
+            self.write_message_page(403, str(exc))
+            return
+        except WorkbookError:
+            log.exception("the store is unavailable; page %s refused", page)
+            self.write_message_page(503, UNAVAILABLE_TEXT)
+            return
+        assert key is not None  # check() refuses a missing key
+        if from_cookie:
+            # The kernel reads its viewer from the query string, as for a personal link.
+            extra = urllib.parse.urlencode({access.LINK_PARAMETER: key})
+            self.request.query = f"{self.request.query}&{extra}" if self.request.query else extra
+            self.request.arguments.setdefault(access.LINK_PARAMETER, []).append(key.encode())
+        else:
+            self.set_cookie(KEY_COOKIE, key, path=self.settings.get("server_url", "/"), httponly=True,
+                            samesite="Strict", secure=self.request.protocol == "https")
+        secret = self.get_cookie(CLIENT_COOKIE)
+        if not secret or not _SECRET_RE.match(secret):
+            secret = secrets.token_urlsafe(32)
+        self.set_cookie(CLIENT_COOKIE, secret, path="/", httponly=True, samesite="Strict",
+                        secure=self.request.protocol == "https")
+        self._client_secret = secret
+        # Voila's page posts /voila/api/shutdown/<kernel> with the _xsrf cookie's value when the tab
+        # closes; reading the token sets that cookie (voila issue 1458).
+        _ = self.xsrf_token
+        self.gate.prune(self.settings["kernel_manager"].list_kernel_ids())
+
+    @property
+    def kernel_manager(self) -> Any:  # type: ignore[override]
+        real = self.settings["kernel_manager"]
+        secret = getattr(self, "_client_secret", None)
+        if secret is None:
+            return real
+        return _BindingKernelManager(real, lambda kid: self.gate.bind(kid, secret))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        # Never a traceback or a default error page that echoes the URL.
+        self.write_message_page(status_code, NOT_FOUND_TEXT if status_code == 404 else UNAVAILABLE_TEXT)
+
+
+class _OwnedKernelMixin:
+    gate: Gate
+
+    def require_owner(self: Any, kernel_id: str) -> None:
+        if not self.gate.owns(kernel_id, self.get_cookie(CLIENT_COOKIE)):
+            raise tornado.web.HTTPError(403)
+
+
+class BoundKernelWebsocketHandler(_OwnedKernelMixin, VoilaKernelWebsocketHandler):
+    """The kernel's websocket, only for the browser that opened its page."""
+
+    async def get(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        self.require_owner(kernel_id)
+        await super().get(kernel_id, *args, **kwargs)
+
+
+class BoundKernelHandler(_OwnedKernelMixin, KernelHandler):
+    """``GET``/``DELETE /api/kernels/<id>``, only for the browser that opened the page."""
+
+    async def get(self, kernel_id: str) -> None:  # type: ignore[override]
+        self.require_owner(kernel_id)
+        await super().get(kernel_id)
+
+    async def delete(self, kernel_id: str) -> None:  # type: ignore[override]
+        self.require_owner(kernel_id)
+        await super().delete(kernel_id)
+        self.gate.unbind(kernel_id)
+
+
+class BoundShutdownHandler(_OwnedKernelMixin, VoilaShutdownKernelHandler):
+    """Closing a tab shuts its kernel down; nobody else can."""
+
+    async def post(self, kernel_id: str) -> None:  # type: ignore[override]
+        self.require_owner(kernel_id)
+        await super().post(kernel_id)
+        self.gate.unbind(kernel_id)
+
+
+class LoopbackQueryHandler(RequestInfoSocketHandler):
+    """The preheated kernels' request-info websocket, behind a path secret and for loopback only.
+
+    Voila's own route (``/voila/query/<kernel>``) would hand a page's query string, key included,
+    to anyone who knows the kernel id; the kernels find this route through ``VOILA_WS_BASE_URL``.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        super().open(kwargs.get("kernel_id") or args[-1])
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if self.request.remote_ip not in ("127.0.0.1", "::1"):
+            raise tornado.web.HTTPError(404)
+        return super().get(*args, **kwargs)
+
+
+class SafeTemplateStaticFileHandler(TemplateStaticFileHandler):
+    """Template assets; a path that climbs out of the template answers 404 (Voila answered 500)."""
+
+    def parse_url_path(self, url_path: str) -> str:
+        parts = url_path.replace("\\", "/").split("/")
+        if len(parts) < 3 or parts[1] != "static" or ".." in parts or "" in parts[:2]:
+            raise tornado.web.HTTPError(404)
+        return str(super().parse_url_path(url_path))
+
+
+#: Voila handlers we replace by our own, and routes a room must never reach (answered 404).
+_REPLACE = {
+    TornadoVoilaHandler: GatedVoilaHandler,
+    VoilaKernelWebsocketHandler: BoundKernelWebsocketHandler,
+    KernelHandler: BoundKernelHandler,
+    VoilaShutdownKernelHandler: BoundShutdownHandler,
+    TemplateStaticFileHandler: SafeTemplateStaticFileHandler,
+}
+_KEEP_PREFIXES = ("/voila/render/", "/api/kernels/", "/voila/templates/", "/voila/static/", "/voila/api/themes/",
+                  "/voila/api/shutdown/", "/voila/labextensions/")
+
+
+class WorkbookVoila(Voila):
+    """Voila serving the workbook pages behind :class:`Gate` (see the module docstring)."""
+
+    name = "workbook-voila"
+
+    def init_settings(self) -> dict[str, Any]:  # type: ignore[override]
+        settings = super().init_settings()
+        settings["log_function"] = log_request
+        return settings
+
+    def init_handlers(self) -> list[Any]:  # type: ignore[override]
+        pages = [name[:-len(".ipynb")] for name in os.listdir(self.root_dir) if name.endswith(".ipynb")]
+        gate = Gate(pages)
+        kept: list[Any] = []
+        for spec in super().init_handlers():
+            pattern, handler = spec[0], spec[1]
+            rest = list(spec[2:])
+            local = pattern[len(self.server_url.rstrip("/")):] if pattern.startswith(self.server_url) else pattern
+            if not local.startswith("/"):
+                local = "/" + local
+            if not any(local.startswith(p) for p in _KEEP_PREFIXES):
+                continue  # tree, contents, files, login/logout, Voila's own query route
+            handler = _REPLACE.get(handler, handler)
+            if handler in (GatedVoilaHandler, BoundKernelWebsocketHandler, BoundKernelHandler, BoundShutdownHandler):
+                handler = type(handler.__name__, (handler,), {"gate": gate})
+            kept.append((pattern, handler, *rest))
+        secret = os.environ.get(QUERY_SECRET_ENV, "")
+        if self.voila_configuration.preheat_kernel and _SECRET_RE.match(secret):
+            kept.append((url_path_join(self.server_url, f"/wbq/{secret}/voila/query/{_KERNEL_ID}"),
+                         LoopbackQueryHandler))
+        home = url_path_join(self.server_url, "/")
+        return [(home, MessageHandler, {"status": 200, "text": HOME_TEXT}), *kept,
+                (url_path_join(self.server_url, r"/.*"), MessageHandler, {"status": 404, "text": NOT_FOUND_TEXT})]
+
+    def start(self) -> None:
+        # Tornado's loggers write through the app's handler (as Jupyter Server does), so a mistyped
+        # link shows as one redacted line in the facilitator's terminal.
+        tornado_log = logging.getLogger("tornado")
+        tornado_log.parent = self.log
+        tornado_log.propagate = True
+        tornado_log.setLevel(self.log.level)
+        install_log_redaction([self.log])
+        super().start()
+
+
+def prepare_environment() -> None:
+    """Per-server secrets the kernels inherit (the preheated kernels' query route)."""
+    if not _SECRET_RE.match(os.environ.get(QUERY_SECRET_ENV, "")):
+        os.environ[QUERY_SECRET_ENV] = secrets.token_urlsafe(32)
+    server_url = "/"
+    os.environ["VOILA_WS_BASE_URL"] = f"{server_url}wbq/{os.environ[QUERY_SECRET_ENV]}/"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the server with Voila's command line (``python -m workbook.server FOLDER --port ...``)."""
+    prepare_environment()
+    # Tracebacks and full URLs must never reach a log line with a key in it, even before start().
+    install_log_redaction()
+    WorkbookVoila.launch_instance(argv=argv if argv is not None else sys.argv[1:])
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised by `workbook serve` in the tests
+    main()
