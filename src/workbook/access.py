@@ -169,6 +169,15 @@ def comment_on(store: "Store", viewer: Viewer, entry_id: int, body: str, *, rele
     return store.add_comment(entry_id, viewer.person_id, body, release=release)
 
 
+#: Pages that only some roles may open (every other page: any member with a valid link).
+PAGE_ROLES: dict[str, tuple[str, ...]] = {"participation": ("facilitator",)}
+
+
+def page_roles(page: str) -> tuple[str, ...] | None:
+    """The roles that may open ``page`` (a served notebook's name), or None when any member may."""
+    return PAGE_ROLES.get(page)
+
+
 def require_role(viewer: Viewer, *roles: str) -> None:
     """Raise :class:`AccessDenied` unless the viewer has one of ``roles``."""
     if viewer.role not in roles:
