@@ -196,8 +196,8 @@ def test_no_data_file_is_reachable_over_http(site: dict[str, Any]) -> None:
         status, body = server.get(path)
         assert b"SQLite format 3" not in body and roster not in body, path
         assert status in (301, 302, 403, 404, 405) or (status == 200 and b"roster" not in body), (path, status)
-    status, body = server.get("/voila/api/contents")
-    assert status == 200 and b"workbook.db" not in body and b"roster" not in body
+    status, body = server.get("/voila/api/contents")  # no listing of the served folder either
+    assert status == 404 and b"workbook.db" not in body and b"ipynb" not in body
 
 
 def test_page_does_not_load_anything_from_a_cdn(site: dict[str, Any], page: Any) -> None:
