@@ -72,13 +72,14 @@ def build_canary(url: str, root: Path) -> None:
 
 
 def allowed(vis: str, pid: str) -> set[str]:
-    """The pages a marker may appear in."""
-    pages = {f"participant-{pid}"}
-    if vis in ("coach", "cohort"):
-        pages |= {f"mentee-{c}-{pid}" for c in COACHES[pid]}
-    if vis == "cohort":
-        pages.add("cohort")
-    return pages
+    """The batch pages a marker may appear in.
+
+    The batch writes to the facilitator's disk, so its pages hold only text shared with the
+    cohort; private and coach-only text is for the live pages opened with the reader's own key.
+    """
+    if vis != "cohort":
+        return set()
+    return {f"participant-{pid}", "cohort"} | {f"mentee-{c}-{pid}" for c in COACHES[pid]}
 
 
 def pages_with(batch: BatchResult, text: str, suffix: str = ".html") -> set[str]:
@@ -183,8 +184,9 @@ def test_canaries_appear_only_where_allowed(batch_name: str, request: pytest.Fix
         for vis in ("private", "coach", "cohort"):
             for suffix in (".html", ".ipynb"):
                 assert pages_with(batch, marker(vis, pid), suffix) == allowed(vis, pid), (vis, pid, suffix)
-    assert pages_with(batch, "CANARY-DRAFT-Z") == {"mentee-c01-p01"}
-    assert pages_with(batch, "CANARY-RELEASED-Z") == {"participant-p01", "mentee-c01-p01"}
+    # both comments are on a coach-only entry, which no batch page shows
+    assert pages_with(batch, "CANARY-DRAFT-Z") == set()
+    assert pages_with(batch, "CANARY-RELEASED-Z") == set()
     # user text is escaped everywhere it shows
     shown = pages_with(batch, "XSS-CANARY")
     assert shown == {"participant-p02", "mentee-c01-p02", "cohort"}
@@ -367,17 +369,19 @@ def test_batches_leak_no_descriptors(pool_batch: BatchResult, canary_db: str, tm
 
 def test_period_limits_what_a_report_reads(tmp_path: Path) -> None:
     """--since/--until are whole days in the cohort's time zone, both inclusive."""
+    from workbook.access import Viewer
     from workbook.errors import ConfigError
     from workbook.reports.views import CohortReport, ParticipantReport
 
     url = f"sqlite:///{tmp_path / 'wb.db'}"
     build_canary(url, tmp_path)
-    everything = ParticipantReport.load(COHORT, "p01", db_url=url)
+    own = Viewer("p01", COHORT, "participant")  # the live page: private entries included
+    everything = ParticipantReport.load(COHORT, "p01", db_url=url, viewer=own)
     day = (DEFAULT_START + dt.timedelta(days=2)).date().isoformat()  # the canaries' day
-    one_day = ParticipantReport.load(COHORT, "p01", since=day, until=day, db_url=url)
+    one_day = ParticipantReport.load(COHORT, "p01", since=day, until=day, db_url=url, viewer=own)
     assert 3 <= len(one_day.entries) < len(everything.entries)
     assert marker("private", "p01") in one_day.journal().html
-    later = ParticipantReport.load(COHORT, "p01", since="2026-10-10", db_url=url)
+    later = ParticipantReport.load(COHORT, "p01", since="2026-10-10", db_url=url, viewer=own)
     assert marker("private", "p01") not in later.journal().html
     assert marker("cohort", "p01") not in CohortReport.load(COHORT, since="2026-10-10", db_url=url).shared_reflections().html
     with pytest.raises(ConfigError, match="after"):
@@ -403,13 +407,15 @@ def test_a_failed_report_leaves_no_exception_for_the_next(tmp_path: Path, jupyte
 
 def test_period_end_and_dates_are_the_cohorts_days(tmp_path: Path) -> None:
     """--until is the last day (inclusive) in the cohort's time zone; dates shown are the cohort's dates."""
+    from workbook.access import Viewer
     from workbook.reports.views import MenteeReport, ParticipantReport
 
     url = f"sqlite:///{tmp_path / 'wb.db'}"
     build_canary(url, tmp_path)
+    own, coach = Viewer("p01", COHORT, "participant"), Viewer("c01", COHORT, "coach")  # live pages: see everything
     # p01 wrote in the weeks of 28 Sep, 5 Oct and 12 Oct; 19-25 Oct has no entry. Ending the period
     # on Saturday 24 or Sunday 25 Oct (the same week) must give the same current streak.
-    streaks = {u: ParticipantReport.load(COHORT, "p01", until=u, db_url=url)._streak().current
+    streaks = {u: ParticipantReport.load(COHORT, "p01", until=u, db_url=url, viewer=own)._streak().current
                for u in ("2026-10-24", "2026-10-25")}
     assert streaks == {"2026-10-24": 3, "2026-10-25": 3}
     # a check-in at 00:30 London time (23:30 UTC the day before) is dated by London's calendar
@@ -420,7 +426,7 @@ def test_period_end_and_dates_are_the_cohorts_days(tmp_path: Path) -> None:
                for p in ex.prompts if p.required}
     store.add_entry(COHORT, "p01", "mentorship-checkin", answers, visibility="coach", created_at=at)
     store.close()
-    rep = MenteeReport.load(COHORT, "p01", "c01", until="2026-10-25", db_url=url)
+    rep = MenteeReport.load(COHORT, "p01", "c01", until="2026-10-25", db_url=url, viewer=coach)
     cad = rep.cadence().text
     assert "2026-10-21" in cad and "2026-10-20" not in cad, cad
     # the open gap runs to the period's last day, 25 Oct: 4 days, not 5
@@ -448,10 +454,12 @@ def test_page_names_of_two_coaches_never_collide(tmp_path: Path) -> None:
 
 
 def test_open_gap_of_a_past_period_ends_on_its_last_day_not_now(tmp_path: Path) -> None:
+    from workbook.access import Viewer
     from workbook.reports.views import MenteeReport
 
     url = f"sqlite:///{tmp_path / 'wb.db'}"
     build_canary(url, tmp_path)
-    past = MenteeReport.load(COHORT, "p01", "c01", until="2026-10-25", db_url=url).cadence().text
+    coach = Viewer("c01", COHORT, "coach")
+    past = MenteeReport.load(COHORT, "p01", "c01", until="2026-10-25", db_url=url, viewer=coach).cadence().text
     assert "now" not in past and "2026-10-25 (end of period)" in past, past
-    assert "now (no check-in yet)" in MenteeReport.load(COHORT, "p01", "c01", db_url=url).cadence().text
+    assert "now (no check-in yet)" in MenteeReport.load(COHORT, "p01", "c01", db_url=url, viewer=coach).cadence().text

@@ -14,11 +14,11 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import AccessDenied, FieldProblem, ValidationError
 from .store.core import utcnow
-from .store.models import ROLES, AccessGrant, Comment, Entry
+from .store.models import ROLES, AccessGrant, Comment, Entry, Goal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -217,3 +217,85 @@ def facilitator_frame(store: "Store", cohort_id: str, **filters: object) -> "pd.
     shared = frame["visibility"] == "cohort"
     frame["answers"] = [a if ok else None for a, ok in zip(frame["answers"], shared)]
     return frame
+
+
+# --- report pages about one person: what the page's reader and the file's audience may both see ---
+def batch_audience(cohort_id: str) -> Viewer:
+    """Whoever runs a facilitator's command that writes files (``workbook report``): a facilitator, nobody in particular.
+
+    A file on the facilitator's disk holds only what a facilitator may see: free text only where
+    its author shared it with the cohort. No person id: never an author, never anyone's coach.
+    """
+    return Viewer("", cohort_id, "facilitator")
+
+
+@dataclass(frozen=True)
+class ReportEntries:
+    """What a report page about one person shows (see :func:`report_entries`)."""
+
+    entries: list[Entry]                     # newest first
+    comments: list[Comment]                  # on those entries only
+    withheld: dict[str, int]                 # visibility -> entries left out that the reader's own link shows
+    goals: list[Goal]                        # progress and status as recorded where the page may look
+    goal_history: list[dict[str, Any]]       # progress records the page may show, oldest first
+    progress_withheld: int                   # progress records left out that the reader's own link shows
+
+
+def _visibilities(viewer: Viewer, author_id: str, coaches: set[str]) -> set[str]:
+    """The visibilities of ``author_id``'s entries that ``viewer`` may read."""
+    if viewer.person_id and viewer.person_id == author_id:
+        return {"private", "coach", "cohort"}
+    if viewer.person_id and viewer.person_id in coaches:
+        return {"coach", "cohort"}
+    return {"cohort"}
+
+
+def report_entries(store: "Store", audience: Viewer, author_id: str, *, reader: Viewer | None = None,
+                   **filters: object) -> ReportEntries:
+    """The entries, comments and goal progress of ``author_id`` a report page may show, and counts of the rest.
+
+    ``reader`` is whom the page is for: the author (participant page) or one of their coaches
+    (mentee page); anyone else is refused. ``audience`` is whoever may read the page's file: the
+    reader themself for a live page (the default), :func:`batch_audience` for a page a
+    facilitator's command writes to disk. The page shows only what both may read:
+
+    - entries: both may read them; the ones only the reader may read are counted by visibility
+      (``withheld``) when the audience is a facilitator (who sees counts of everything);
+    - comments: on shown entries only, as the reader sees them; drafts only in the reader's own
+      (live) page, never in a file written for someone else;
+    - goal progress: records made outside any entry or in an entry both may read (a check-in's
+      progress is as private as the check-in); a goal's progress and status are its latest such record.
+    """
+    from dataclasses import replace
+
+    reader = reader or audience
+    cohort_id = reader.cohort_id
+    coaches = store.coaches_of(cohort_id, author_id)
+    if reader.person_id != author_id and reader.person_id not in coaches:
+        raise AccessDenied(f"a report on {author_id!r} is for them or their coach")
+    may_read = _visibilities(reader, author_id, coaches)
+    shown_vis = may_read & _visibilities(audience, author_id, coaches)
+    rows = store.find_entries(cohort_id, author_id=author_id, visibility=sorted(may_read), **filters)  # type: ignore[arg-type]
+    shown = [e for e in rows if e.visibility in shown_vis]
+    own_page = (audience.person_id, audience.cohort_id) == (reader.person_id, reader.cohort_id)
+    report_counts = audience.role == "facilitator" and not own_page
+    withheld: dict[str, int] = {}
+    if report_counts:
+        for e in rows:
+            if e.visibility not in shown_vis:
+                withheld[e.visibility] = withheld.get(e.visibility, 0) + 1
+    comments = [c for c in visible_comments(store, reader, shown) if c.released or own_page]
+    goals = store.find_goals(cohort_id, author_id)
+    history = store.goal_history([g.id for g in goals])
+    kept, left_out = history, 0
+    if shown_vis != {"private", "coach", "cohort"} and any(h["entry_id"] is not None for h in history):
+        vis_of = {e.id: e.visibility for e in store.find_entries(cohort_id, author_id=author_id)}
+        kept = [h for h in history if h["entry_id"] is None or vis_of.get(h["entry_id"]) in shown_vis]
+        # Counted like the entries: only progress the reader's own link shows, and only for a facilitator.
+        left_out = sum(1 for h in history if h["entry_id"] is not None
+                       and vis_of.get(h["entry_id"]) in may_read - shown_vis) if report_counts else 0
+    if len(kept) < len(history):
+        latest = {h["goal_id"]: int(h["progress"]) for h in kept}
+        goals = [replace(g, progress=latest.get(g.id, 0), status="done" if latest.get(g.id, 0) >= 100 else "open")
+                 for g in goals]
+    return ReportEntries(shown, comments, withheld, goals, kept, left_out)

@@ -83,15 +83,19 @@ def template_sections(kind: str, templates_dir: Path | None = None) -> list[tupl
 
 
 def load_report(store: "Store", viewer: "Viewer", ref: ReportRef) -> Any:
-    """The view object for ``ref``, loaded through the access rules for its kind (the batch's loaders)."""
+    """The view object for ``ref``, built for ``viewer`` (the batch's loaders, with the real reader).
+
+    The batch builds the same objects for its audience, a facilitator; here the person reading
+    gets everything the access rules give them (a participant's private entries, a coach's drafts).
+    """
     from .views import CohortReport, MenteeReport, ParticipantReport
 
     # The views open their store by URL; hand them this one so a page does not open a second pool.
     context._STORES.setdefault(store.url, store)
     if ref.kind == "participant":
-        return ParticipantReport.load(viewer.cohort_id, ref.person_id, db_url=store.url)
+        return ParticipantReport.load(viewer.cohort_id, ref.person_id, db_url=store.url, viewer=viewer)
     if ref.kind == "mentee":
-        return MenteeReport.load(viewer.cohort_id, ref.person_id, ref.coach_id, db_url=store.url)
+        return MenteeReport.load(viewer.cohort_id, ref.person_id, ref.coach_id, db_url=store.url, viewer=viewer)
     if ref.kind == "cohort":
         return CohortReport.load(viewer.cohort_id, db_url=store.url)
     raise ValueError(f"unknown report kind {ref.kind!r}")

@@ -7,7 +7,10 @@ Page names are fixed by the batch (:func:`~.runner.page_name`): ``participant-<p
 - a coach opens the mentee pages written for them, for people they coach *now* (a pairing that
   ended takes the page away);
 - a facilitator opens the cohort page (aggregates), never a person's page nor the index (its
-  per-person summaries draw on private entries; it is the batch operator's file).
+  per-person summaries are the batch operator's file, not a page for anyone else).
+
+Generated person pages hold only what the batch's operator (a facilitator) may see: entries
+shared with the cohort, the rest as a count (see :func:`workbook.access.report_entries`).
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ def pages_for(store: "Store", viewer: "Viewer", directory: Path, suffix: str = "
     """The existing report files (``suffix``) in ``directory`` that ``viewer`` may open, sorted."""
     directory = Path(directory)
     # One rule for live and generated pages: the live app's list of allowed reports.
-    # The batch's index.html is not served to anyone: its one-line summaries of each person's page
-    # (entries, mood trend) are drawn partly from private entries.
+    # The batch's index.html is not served to anyone: it gathers every person's summary line in
+    # one file, and each line is only for the person (or coach) its page is for.
     names = [r.name for r in allowed_reports(store, viewer)]
     return sorted(p for p in (directory / f"{n}{suffix}" for n in names) if p.is_file())

@@ -1,14 +1,23 @@
 """The report objects the templates in ``workbook/notebooks/reports/`` call, one method per section.
 
-Each report loads its data once, through :mod:`workbook.access` with the viewer the page is
-for, and each method returns something a notebook displays (an escaped HTML :class:`Block` or
-a PNG :class:`Chart`). Privacy is decided by which access function a report calls:
+Each report is built for a *viewer*, who reads the page, and loads its data once through
+:mod:`workbook.access`; each method returns something a notebook displays (an escaped HTML
+:class:`Block` or a PNG :class:`Chart`). The viewer is the real person in the live app
+(:mod:`workbook.reports.live`) and, by default, :func:`workbook.access.batch_audience` (a
+facilitator): the batch writes its pages to the facilitator's disk, so they hold only what a
+facilitator may see, and what a page leaves out appears as a count.
 
-- :class:`ParticipantReport`: the person's own journal (private entries included), comments
-  released to them, their goals, kudos and milestones. Nobody else's entries.
-- :class:`MenteeReport`: a mentee's entries shared with this coach (``coach``/``cohort``), never private.
+- :class:`ParticipantReport`: one person's entries, the comments released to them, their goals,
+  kudos and milestones. For the person themself: everything of theirs, private entries included.
+  In the batch: entries shared with the cohort only; private and coach-only ones as a count.
+- :class:`MenteeReport`: a mentee's entries for one coach, never private ones. For the coach
+  themself: what the mentee shared with them or the cohort, with their own draft comments. In
+  the batch: entries shared with the cohort only, coach-only ones as a count, no drafts.
 - :class:`CohortReport`: aggregates of everything, suppressed below ``min_group_size``; free
-  text only from entries shared with the cohort.
+  text only from entries shared with the cohort (the same for every viewer).
+
+Figures (summaries, charts, streaks, goal progress) are drawn only from what the page shows, so
+``index.html``, which repeats each page's summary line, holds nothing the pages do not.
 """
 from __future__ import annotations
 
@@ -37,6 +46,26 @@ def _header(title: str, subtitle: str, summary: str) -> Block:
 def _n(count: int, one: str, many: str | None = None) -> str:
     """``1 entry``, ``2 entries``."""
     return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def _withheld_sentence(withheld: dict[str, int], coach_only: str) -> str:
+    """"3 private entries and 1 entry shared only with your coach are not included; ..." (empty: nothing left out)."""
+    parts = []
+    if withheld.get("private"):
+        parts.append(_n(withheld["private"], "private entry", "private entries"))
+    if withheld.get("coach"):
+        parts.append(_n(withheld["coach"], "entry", "entries") + f" shared only with {coach_only}")
+    if not parts:
+        return ""
+    one = sum(withheld.get(v, 0) for v in ("private", "coach")) == 1
+    return (f"{' and '.join(parts)} {'is' if one else 'are'} not included; your own report link shows "
+            f"{'it' if one else 'them'}. Figures on this page count only the entries shown.")
+
+
+def _left_out(withheld: dict[str, int], coach_only: str) -> Block:
+    """The count sentence as a note, or nothing."""
+    sentence = _withheld_sentence(withheld, coach_only)
+    return note(sentence) if sentence else Block("", "")
 
 
 def _names(store: "Store", cohort_id: str) -> dict[str, str]:
@@ -94,7 +123,11 @@ def _week_ticks(ax: Any, weeks: Any) -> None:
 # --- participant ------------------------------------------------------------------------------
 @dataclass
 class ParticipantReport:
-    """A participant's own report: journal, prompts answered, mood, streak, goals, comments, kudos."""
+    """A participant's report: journal, prompts answered, mood, streak, goals, comments, kudos.
+
+    For the participant themself (live) it holds everything of theirs; for the batch's audience,
+    only what they shared with the cohort (see :func:`workbook.access.report_entries`).
+    """
 
     store: "Store"
     cohort: "Cohort"
@@ -104,11 +137,17 @@ class ParticipantReport:
     entries: list[Any]
     comments: list[Any]
     names: dict[str, str]
+    viewer: Viewer
+    shown: access.ReportEntries
 
     @classmethod
     def load(cls, cohort_id: str = "example", person_id: str = "", *, since: str = "", until: str = "",
-             db_url: str = "") -> "ParticipantReport":
-        """Load the report of ``person_id`` (default: the cohort's first participant)."""
+             db_url: str = "", viewer: Viewer | None = None) -> "ParticipantReport":
+        """Load the report of ``person_id`` (default: the cohort's first participant) for ``viewer``.
+
+        ``viewer`` defaults to the batch's audience (a facilitator): private and coach-only
+        entries are then left out and counted. The live app passes the participant themself.
+        """
         store = report_store(db_url)
         cohort = store.get_cohort(cohort_id)
         if not person_id:
@@ -117,11 +156,21 @@ class ParticipantReport:
                 raise NotFoundError("participant", cohort_id, "the cohort has no participants yet")
             person_id = first[0].person_id
         member = store.get_membership(cohort_id, person_id)
-        viewer = Viewer(person_id, cohort_id, member.role)
+        viewer = viewer or access.batch_audience(cohort_id)
         p = period(cohort, since, until)
-        entries = access.journal(store, viewer, **p.filters())
-        comments = [c for c in access.visible_comments(store, viewer, entries) if c.author_id != person_id]
-        return cls(store, cohort, person_id, member.name, p, entries, comments, _names(store, cohort_id))
+        shown = access.report_entries(store, viewer, person_id, reader=Viewer(person_id, cohort_id, member.role),
+                                      **p.filters())
+        comments = [c for c in shown.comments if c.author_id != person_id]
+        return cls(store, cohort, person_id, member.name, p, shown.entries, comments, _names(store, cohort_id),
+                   viewer, shown)
+
+    @property
+    def own(self) -> bool:
+        """Whether the participant themself is reading (then nothing of theirs is left out)."""
+        return self.viewer.person_id == self.person_id
+
+    def _goal_table(self) -> "pd.DataFrame":
+        return mentoring.goal_table(self.shown.goals, self.shown.goal_history)
 
     def _frame(self) -> "pd.DataFrame":
         return self.store.entries_frame(self.cohort.id, entries_list=self.entries)
@@ -136,12 +185,13 @@ class ParticipantReport:
         trend = mentoring.mood_direction(mentoring.mood_trend(self._frame()))
         summary = (f"{_n(len(self.entries), 'entry', 'entries')}, {_n(s.weeks_with_entries, 'week')} active "
                    f"(current streak {s.current}), mood: {trend}")
-        return _header(f"Reflection report: {self.name}", f"{self.cohort.name} · {self.period.label}", summary)
+        return (_header(f"Reflection report: {self.name}", f"{self.cohort.name} · {self.period.label}", summary)
+                + _left_out(self.shown.withheld, "your coach"))
 
     def at_a_glance(self) -> Block:
         """Headline numbers."""
         s = self._streak()
-        goals = self.store.find_goals(self.cohort.id, self.person_id)
+        goals = self.shown.goals
         avg = round(sum(g.progress for g in goals) / len(goals)) if goals else None
         return stats([("entries", len(self.entries)), ("weeks with an entry", s.weeks_with_entries),
                       ("current streak (weeks)", s.current), ("longest streak (weeks)", s.longest),
@@ -167,19 +217,21 @@ class ParticipantReport:
         return table(["exercise", "entries", "prompts answered (average)"], rows)
 
     def journal(self) -> Block:
-        """Every entry of the period, newest first, with the coach comments released to them."""
-        return render_entries(self.store, self.cohort, self.entries, self.comments, names=self.names)
+        """Every entry of the period the page shows, newest first, with the coach comments released to them."""
+        intro = (note("Private entries included: only you see this page.") if self.own
+                 else _left_out(self.shown.withheld, "your coach"))
+        return intro + render_entries(self.store, self.cohort, self.entries, self.comments, names=self.names)
 
     def goals(self) -> Block:
-        """Goals with progress bars and check-ins written."""
-        goals = self.store.find_goals(self.cohort.id, self.person_id)
-        frame = mentoring.goal_table(goals, self.store.goal_history([g.id for g in goals]))
+        """Goals with progress bars and check-ins written (progress recorded in entries not shown is left out)."""
+        frame = self._goal_table()
         checkins = sum(1 for e in self.entries if e.kind == "checkin")
         rows = [(r.goal, progress_bar(r.progress), r.status, r.target, r.updates, local_date(r.last_update, self.cohort))
                 for r in frame.itertuples()]
         return (table(["goal", "progress", "status", "target date", "updates", "last update"], rows,
                       raw_columns=[1], empty="No goals set yet.")
-                + note(f"{checkins} mentorship check-ins in this period."))
+                + note(f"{checkins} mentorship check-ins in this period.")
+                + _progress_left_out(self.shown.progress_withheld))
 
     def kudos(self) -> Block:
         """Kudos received in the period."""
@@ -199,7 +251,11 @@ class ParticipantReport:
 # --- mentee (for the coach) -------------------------------------------------------------------
 @dataclass
 class MenteeReport:
-    """A coach's view of one mentee: shared entries only (never private ones)."""
+    """A coach's view of one mentee: shared entries only (never private ones).
+
+    For the coach themself (live): what the mentee shared with them or the cohort, and their own
+    draft comments; for the batch's audience: what the mentee shared with the cohort only.
+    """
 
     store: "Store"
     cohort: "Cohort"
@@ -209,11 +265,17 @@ class MenteeReport:
     period: Period
     entries: list[Any]
     comments: list[Any]
+    viewer: Viewer
+    shown: access.ReportEntries
 
     @classmethod
     def load(cls, cohort_id: str = "example", person_id: str = "", coach_id: str = "", *, since: str = "",
-             until: str = "", db_url: str = "") -> "MenteeReport":
-        """Load ``coach_id``'s report on mentee ``person_id`` (defaults: the first mentee and their coach)."""
+             until: str = "", db_url: str = "", viewer: Viewer | None = None) -> "MenteeReport":
+        """Load ``coach_id``'s report on mentee ``person_id`` (defaults: the first mentee and their coach).
+
+        ``viewer`` defaults to the batch's audience (a facilitator): coach-only entries are then
+        left out and counted, and draft comments never appear. The live app passes the coach.
+        """
         store = report_store(db_url)
         cohort = store.get_cohort(cohort_id)
         if not person_id:
@@ -224,11 +286,15 @@ class MenteeReport:
             person_id = mentees[0]
         if not coach_id:
             coach_id = sorted(store.coaches_of(cohort_id, person_id) or {""})[0]
-        viewer = Viewer(coach_id, cohort_id, "coach")
+        viewer = viewer or access.batch_audience(cohort_id)
         p = period(cohort, since, until)
-        entries = access.mentee_entries(store, viewer, person_id, **p.filters())
-        comments = access.visible_comments(store, viewer, entries)
-        return cls(store, cohort, coach_id, person_id, _names(store, cohort_id), p, entries, comments)
+        shown = access.report_entries(store, viewer, person_id, reader=Viewer(coach_id, cohort_id, "coach"),
+                                      **p.filters())
+        return cls(store, cohort, coach_id, person_id, _names(store, cohort_id), p, shown.entries, shown.comments,
+                   viewer, shown)
+
+    def _coach_only(self) -> str:
+        return f"you ({self.names.get(self.coach_id, self.coach_id)})"
 
     def _checkins(self) -> list[Any]:
         return [e for e in self.entries if e.kind == "checkin"]
@@ -247,7 +313,8 @@ class MenteeReport:
                 if checkins else "no check-in yet")
         summary = (f"{_n(len(self.entries), 'shared entry', 'shared entries')}, {_n(len(checkins), 'check-in')}, "
                    f"{last}, {_n(int(cad['overdue'].sum()), 'overdue gap')}")
-        return _header(f"Mentee report: {mentee}", f"for {coach} · {self.cohort.name} · {self.period.label}", summary)
+        return (_header(f"Mentee report: {mentee}", f"for {coach} · {self.cohort.name} · {self.period.label}", summary)
+                + _left_out(self.shown.withheld, self._coach_only()))
 
     def charts(self) -> Chart | Block:
         """Mood trend (left) and the gaps between check-ins, overdue ones in red (right)."""
@@ -292,13 +359,12 @@ class MenteeReport:
                      empty="No check-ins in this period.")
 
     def goals(self) -> Block:
-        """The mentee's goals and their progress (titles and percentages only)."""
-        goals = self.store.find_goals(self.cohort.id, self.mentee_id)
-        frame = mentoring.goal_table(goals, self.store.goal_history([g.id for g in goals]))
+        """The mentee's goals and their progress (titles and percentages; progress from entries shown only)."""
+        frame = mentoring.goal_table(self.shown.goals, self.shown.goal_history)
         rows = [(r.goal, progress_bar(r.progress), r.status, r.target, local_date(r.last_update, self.cohort))
                 for r in frame.itertuples()]
-        return table(["goal", "progress", "status", "target date", "last update"], rows, raw_columns=[1],
-                     empty="No goals set yet.")
+        return (table(["goal", "progress", "status", "target date", "last update"], rows, raw_columns=[1],
+                      empty="No goals set yet.") + _progress_left_out(self.shown.progress_withheld))
 
     def blockers(self) -> Block:
         """Blockers named in two or more check-ins."""
@@ -309,8 +375,9 @@ class MenteeReport:
 
     def shared_entries(self) -> Block:
         """The shared entries themselves, newest first, with this coach's comments."""
-        return render_entries(self.store, self.cohort, self.entries, self.comments, names=self.names,
-                              empty="Nothing shared with you in this period.")
+        return (_left_out(self.shown.withheld, self._coach_only())
+                + render_entries(self.store, self.cohort, self.entries, self.comments, names=self.names,
+                                 empty="Nothing shared with you in this period."))
 
 
 # --- cohort (for the facilitator) -------------------------------------------------------------
@@ -529,6 +596,14 @@ class CohortReport:
             text = next((v for _, v in ordered_answers(e.answers, order) if isinstance(v, str) and v.strip()), "")
             rows.append((local_date(e.created_at, self.cohort), title, text if len(text) <= 300 else text[:297] + "..."))
         return table(["date", "exercise", "excerpt"], rows, empty="Nothing was shared with the cohort in this period.")
+
+
+def _progress_left_out(count: int) -> Block:
+    """A note that goal progress recorded in entries this page does not show is left out, or nothing."""
+    if not count:
+        return Block("", "")
+    return note(f"{_n(count, 'progress update')} recorded in entries not shown here "
+                f"{'is' if count == 1 else 'are'} left out of the goals above.")
 
 
 def _exercise(catalogue: Any, exercise_id: str) -> Any:
