@@ -8,10 +8,10 @@ from .core import head_revision, utcnow
 from .entries import EntryDraft, exercise_digest
 from .models import (ROLES, VISIBILITIES, AccessGrant, Cohort, Comment, Entry, Goal, Membership, Pairing,
                      Person, Revision, Session)
-from .retro import RetroMixin
+from .privacy import Erasure, ExportRecord, PrivacyMixin, Wipe, person_hash
 
 
-class Store(RetroMixin):
+class Store(PrivacyMixin):
     """Open a workbook database: ``Store()`` uses ``WORKBOOK_DB_URL`` or ``./workbook.db``.
 
     A fresh (empty) database gets the current schema; an older one asks for
@@ -26,4 +26,4 @@ def open_store(db_url: str | None = None, *, create: bool = True) -> Store:
 
 __all__ = ["Store", "open_store", "head_revision", "utcnow", "EntryDraft", "exercise_digest", "ROLES",
            "VISIBILITIES", "AccessGrant", "Cohort", "Comment", "Entry", "Goal", "Membership", "Pairing", "Person",
-           "Revision", "Session"]
+           "Revision", "Session", "Erasure", "ExportRecord", "Wipe", "person_hash"]

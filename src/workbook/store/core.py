@@ -64,6 +64,7 @@ def _make_engine(settings: Settings) -> sa.Engine:
             cur.execute(f"PRAGMA busy_timeout={busy}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA secure_delete=ON")  # erased text is zeroed, not left in free pages
             cur.close()
 
         @event.listens_for(engine, "begin")

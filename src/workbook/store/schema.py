@@ -263,3 +263,41 @@ milestones = sa.Table(
     sa.Column("entry_id", sa.Integer, sa.ForeignKey("entries.id", ondelete="SET NULL"), nullable=True),
     _ts("achieved_at"),
 )
+
+# --- revision 0003: privacy (erasure record, exports log, xAPI pseudonym keys) ------------
+
+# Who was erased, when and by whom; never what. ``person_hash`` is a SHA-256 of cohort and
+# person id (see store/privacy.py for why a hash and not the id, and why not a keyed hash).
+erasures = sa.Table(
+    "erasures", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("person_hash", sa.String(64), nullable=False),
+    sa.Column("erased_by", sa.String(200), nullable=True),
+    _ts("erased_at"),
+    sa.Column("readmitted_by", sa.String(200), nullable=True),
+    _ts("readmitted_at", nullable=True),
+    sa.Index("ix_erasures_person", "cohort_id", "person_hash"),
+)
+
+# Files ``workbook export`` wrote: an erasure lists the ones made before it that still exist.
+# ``person_hash`` is set for one person's own export (it holds only them), None for a cohort export.
+exports = sa.Table(
+    "exports", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("entries", sa.Integer, nullable=False),
+    sa.Column("person_hash", sa.String(64), nullable=True),
+    _ts("created_at"),
+    sa.Index("ix_exports_cohort", "cohort_id", "created_at"),
+)
+
+# The secret behind a cohort's xAPI pseudonyms: stable across exports, never exported.
+pseudonym_keys = sa.Table(
+    "pseudonym_keys", metadata,
+    sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("secret", sa.String(64), nullable=False),
+    _ts("created_at"),
+)
