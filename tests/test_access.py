@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -119,3 +120,71 @@ def test_links_stop_working_when_removed_from_the_roster(example: Store, tmp_pat
     import_cohort(example, d)
     with pytest.raises(AccessDenied, match="not valid"):
         access.authenticate(example, token)
+
+
+# --- every verb a surface calls refuses a viewer without the right, and changes nothing ---------
+def _verb_cases(example: Store, three: dict[str, int]) -> dict[str, tuple[Any, Any]]:
+    """For each public verb of `access` that acts: (a call by someone without the right, a call by someone with it)."""
+    from workbook import retro
+
+    p01, p02 = Viewer("p01", "example", "participant"), Viewer("p02", "example", "participant")
+    c01, c02 = Viewer("c01", "example", "coach"), Viewer("c02", "example", "coach")
+    f01 = Viewer("f01", "example", "facilitator")
+    comment = access.comment_on(example, c01, three["coach"], "draft")
+    goal = example.add_goal("example", "p01", "Speak up in meetings")
+    session = retro.open_retro(example, f01, "start-stop-continue")
+    example.add_entry("example", "p01", "start-stop-continue", {"start": ["Pairing"]}, session_id=session.id,
+                      visibility="private")
+    card = example.find_cards(session.id)[0]
+    item = example.add_action_item("example", "Book a room", session_id=session.id, owner_id="p02")
+    answers = {**example.get_entry(three["private"]).answers, "description": "edited"}
+    return {
+        "edit_entry": (lambda: access.edit_entry(example, p02, three["private"], answers),
+                       lambda: access.edit_entry(example, p01, three["private"], answers)),
+        "comment_on": (lambda: access.comment_on(example, c02, three["coach"], "x"),
+                       lambda: access.comment_on(example, c01, three["coach"], "x")),
+        "release_comment": (lambda: access.release_comment(example, c02, comment.id),
+                            lambda: access.release_comment(example, c01, comment.id)),
+        "record_progress": (lambda: access.record_progress(example, c01, goal.id, 50),
+                            lambda: access.record_progress(example, p01, goal.id, 50)),
+        "set_action_status": (lambda: access.set_action_status(example, p01, item, "done"),
+                              lambda: access.set_action_status(example, p02, item, "done")),
+        "mentee_entries": (lambda: access.mentee_entries(example, c02, "p01"),
+                           lambda: access.mentee_entries(example, c01, "p01")),
+        "visible_cards": (lambda: access.visible_cards(example, Viewer("p01", "other", "participant"), session.id),
+                          lambda: access.visible_cards(example, p01, session.id)),
+        "vote": (lambda: retro.vote(example, p02, card["id"]), lambda: retro.vote(example, p01, card["id"])),
+        "issue_token": (lambda: access.issue_token(example, "example", "p01", role="facilitator"),
+                        lambda: access.issue_token(example, "example", "p01")),
+    }
+
+
+def test_every_acting_verb_refuses_a_viewer_without_the_right(example: Store, three: dict[str, int]) -> None:
+    from .conftest import dump
+
+    cases = _verb_cases(example, three)
+    # The list is complete: every public function of `access` that changes something or reveals a
+    # person's entries is covered here (new verbs must be added).
+    acting = {"edit_entry", "comment_on", "release_comment", "record_progress", "set_action_status",
+              "mentee_entries", "visible_cards", "issue_token"}
+    public = {n for n in dir(access) if not n.startswith("_") and callable(getattr(access, n))}
+    assert acting <= public and set(cases) >= acting
+    for name, (refused, allowed) in cases.items():
+        before = dump(example)
+        with pytest.raises(AccessDenied):
+            refused()
+        assert dump(example) == before, f"{name}: a refused call changed the store"
+        allowed()  # the same verb works for someone with the right
+
+
+def test_predicates_agree_with_the_verbs(example: Store, three: dict[str, int]) -> None:
+    entry = example.get_entry(three["private"])
+    assert access.can_edit(Viewer("p01", "example", "participant"), entry)
+    assert not access.can_edit(Viewer("f01", "example", "facilitator"), entry)
+    assert not access.can_edit(Viewer("p01", "other", "participant"), entry)
+    card = {"visibility": "private", "author_id": "p01", "cohort_id": "example"}
+    assert access.can_see_card(Viewer("p01", "example", "participant"), card)
+    assert not access.can_see_card(Viewer("p02", "example", "participant"), card)
+    assert access.can_see_card(Viewer("p02", "example", "participant"), {**card, "visibility": "cohort"})
+    assert not access.can_see_card(Viewer("p02", "other", "participant"), {**card, "visibility": "cohort"})
+    assert access.page_roles("participation") == ("facilitator",) and access.page_roles("journal") is None

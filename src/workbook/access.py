@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -184,6 +184,72 @@ def require_role(viewer: Viewer, *roles: str) -> None:
         raise AccessDenied("This page is not available with your link.")
 
 
+# --- verbs the surfaces call: each checks its rule here, then asks the store -----------------
+def can_edit(viewer: Viewer, entry: Entry) -> bool:
+    """Only an entry's author edits it (coaches comment, facilitators never change anyone's words)."""
+    return entry.cohort_id == viewer.cohort_id and entry.author_id == viewer.person_id
+
+
+def edit_entry(store: "Store", viewer: Viewer, entry_id: int, answers: Mapping[str, Any], *,
+               visibility: str | None = None) -> Entry:
+    """The author replaces an entry's answers (the earlier text is kept as a revision)."""
+    if not can_edit(viewer, store.get_entry(entry_id)):
+        raise AccessDenied("only the author can edit an entry; nothing was changed")
+    return store.edit_entry(entry_id, viewer.person_id, answers, visibility=visibility)
+
+
+def can_release(viewer: Viewer, comment: Comment) -> bool:
+    """Only the coach who wrote a comment decides when its reader sees it."""
+    return comment.author_id == viewer.person_id
+
+
+def release_comment(store: "Store", viewer: Viewer, comment_id: int) -> Comment:
+    """A coach releases their draft comment to the entry's author."""
+    if not can_release(viewer, store.get_comment(comment_id)):
+        raise AccessDenied("only the coach who wrote a comment can release it")
+    return store.release_comment(comment_id, by=viewer.person_id)
+
+
+def can_record_progress(viewer: Viewer, goal: Goal) -> bool:
+    """Progress on a goal is recorded by its owner (in a check-in)."""
+    return goal.cohort_id == viewer.cohort_id and goal.person_id == viewer.person_id
+
+
+def record_progress(store: "Store", viewer: Viewer, goal_id: int, progress: int, note: str = "", *,
+                    entry_id: int | None = None) -> Goal:
+    """The goal's owner records progress (0-100 %); 100 marks it done."""
+    if not can_record_progress(viewer, store.get_goal(goal_id)):
+        raise AccessDenied("only the goal's owner can record progress on it")
+    return store.record_goal_progress(goal_id, viewer.person_id, progress, note, entry_id=entry_id)
+
+
+def can_see_card(viewer: Viewer, card: Mapping[str, Any]) -> bool:
+    """A retro card is on a member's board when its entry is shared with the cohort, or it is their own."""
+    return card.get("cohort_id", viewer.cohort_id) == viewer.cohort_id and (
+        card["visibility"] == "cohort" or card["author_id"] == viewer.person_id)
+
+
+def visible_cards(store: "Store", viewer: Viewer, session_id: int) -> list[dict[str, Any]]:
+    """The cards of a retro session ``viewer`` may see, most voted first."""
+    session = store.get_session(session_id)
+    if session.cohort_id != viewer.cohort_id:
+        raise AccessDenied("This retro is not part of your cohort.")
+    return [c for c in store.find_cards(session_id) if can_see_card(viewer, c)]
+
+
+def can_set_action_status(viewer: Viewer, item: Mapping[str, Any]) -> bool:
+    """An action item is marked done/dropped by the cohort's facilitators or by its owner."""
+    return item["cohort_id"] == viewer.cohort_id and (viewer.role == "facilitator"
+                                                      or item.get("owner_id") == viewer.person_id)
+
+
+def set_action_status(store: "Store", viewer: Viewer, item_id: int, status: str) -> None:
+    """Mark an action item done, dropped or open again."""
+    if not can_set_action_status(viewer, store.get_action_item(item_id)):
+        raise AccessDenied("only a facilitator or the action item's owner can change its status")
+    store.set_action_status(item_id, status)
+
+
 # --- facilitator reports: aggregates of everything, free text only where shared with the cohort ---
 def shared_with_cohort(store: "Store", cohort_id: str, **filters: object) -> list[Entry]:
     """Entries their authors shared with the whole cohort (``cohort`` visibility), newest first.
@@ -201,21 +267,37 @@ def cohort_cards(store: "Store", session_id: int) -> list[dict[str, object]]:
 def aggregate_frame(store: "Store", cohort_id: str, **filters: object) -> "pd.DataFrame":
     """Every entry of a cohort as metadata only (no answers, hence no free text), for aggregates.
 
-    Columns as :meth:`Store.entries_frame` without ``answers``; ``mood`` stays (a number).
+    Columns as :meth:`Store.entries_frame` without ``answers``; ``mood`` stays, of every entry,
+    because cohort aggregates (:mod:`workbook.analytics`, with small-group suppression) count
+    it. Never write its rows out one per person: exports and listings use :func:`facilitator_frame`.
     """
     frame = store.entries_frame(cohort_id, **filters)
     return frame.drop(columns=["answers"])
 
 
-def facilitator_frame(store: "Store", cohort_id: str, **filters: object) -> "pd.DataFrame":
-    """Every entry of a cohort, with answers only where their author shared them with the cohort.
+#: Columns of :meth:`Store.entries_frame` that come from answers: they follow the entry's visibility.
+ANSWER_COLUMNS: tuple[str, ...] = ("answers", "mood")
 
-    Columns as :meth:`Store.entries_frame`; ``answers`` is None for private and coach-only entries.
-    For exports and the ``workbook entries`` listing.
+
+def facilitator_frame(store: "Store", cohort_id: str, **filters: object) -> "pd.DataFrame":
+    """Every entry of a cohort, with its answers only where its author shared it with the cohort.
+
+    Columns as :meth:`Store.entries_frame`. Every answer follows the entry's visibility, whatever
+    its prompt type: for private and coach-only entries ``answers`` is None and ``mood`` (a scale
+    answer) is missing; the metadata (who, when, which exercise, visibility) stays. With
+    ``per="answer"``, answer rows of shared entries only. For exports and ``workbook entries``.
     """
+    per = filters.pop("per", "entry")
+    if per == "answer":
+        wanted = filters.pop("visibility", None)
+        shared_rows = ([] if wanted is not None and "cohort" not in wanted  # type: ignore[operator]
+                       else shared_with_cohort(store, cohort_id, **filters))
+        return store.entries_frame(cohort_id, entries_list=shared_rows, per="answer")
     frame = store.entries_frame(cohort_id, **filters)
     shared = frame["visibility"] == "cohort"
     frame["answers"] = [a if ok else None for a, ok in zip(frame["answers"], shared)]
+    for column in ANSWER_COLUMNS[1:]:
+        frame[column] = frame[column].where(shared)
     return frame
 
 

@@ -132,6 +132,6 @@ class CoachDesk:
 
     def release(self, comment_id: int) -> None:
         """Release a draft comment to the mentee."""
-        self.store.release_comment(comment_id, by=self.coach.person_id)
+        access.release_comment(self.store, self.coach, comment_id)
         self.status.value = "Comment released."
         self.show()

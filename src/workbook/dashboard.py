@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from . import retro
+from . import access, retro
 from .access import Viewer, require_role
 from .errors import WorkbookError
 
@@ -91,16 +91,19 @@ class LiveRetro:
         self.refresh()
 
     def _done(self, item_id: int) -> None:
-        self.store.set_action_status(item_id, "done")
+        try:
+            access.set_action_status(self.store, self.viewer, item_id, "done")
+        except WorkbookError as exc:
+            self.status.value = f"<span style='color:#b00020'>{_esc(exc)}</span>"
+            return
         self.refresh()
 
 
 def live_retro(store: "Store", viewer: Viewer, session_id: int | None = None) -> LiveRetro:
     """The dashboard for a retro session (default: the cohort's latest retro)."""
     if session_id is None:
-        retros = [s for s in store.find_sessions(viewer.cohort_id)
-                  if store.exercise(s.exercise_id, viewer.cohort_id).kind == "retro"]
-        if not retros:
+        latest = retro.latest_retro(store, viewer.cohort_id)
+        if latest is None:
             raise WorkbookError("this cohort has no retro yet: open one with workbook.retro.open_retro(...)")
-        session_id = retros[-1].id
+        session_id = latest.id
     return LiveRetro(store, viewer, session_id)

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .access import Viewer, require_role
+from .access import Viewer, can_see_card, require_role
 from .errors import AccessDenied, FieldProblem, ValidationError
 
 if TYPE_CHECKING:
@@ -60,6 +60,25 @@ def votes_per_person(store: "Store", cohort_id: str) -> int:
     return int(value)
 
 
+def retro_sessions(store: "Store", cohort_id: str) -> list["Session"]:
+    """The cohort's retro sessions, oldest first (sessions of a retro template, shipped or custom)."""
+    return [s for s in store.find_sessions(cohort_id) if store.exercise(s.exercise_id, cohort_id).kind == "retro"]
+
+
+def latest_retro(store: "Store", cohort_id: str) -> "Session | None":
+    """The cohort's most recent retro session, open or not (the one the live board shows)."""
+    sessions = retro_sessions(store, cohort_id)
+    return sessions[-1] if sessions else None
+
+
+def current_retro(store: "Store", cohort_id: str, now: dt.datetime | None = None) -> "Session | None":
+    """The retro running now: the cohort's latest retro, if it is still open (a plain retro link joins it)."""
+    latest = latest_retro(store, cohort_id)
+    if latest is not None and latest.is_open(now or dt.datetime.now(dt.timezone.utc)):
+        return latest
+    return None
+
+
 def open_retro(store: "Store", viewer: Viewer, exercise_id: str, title: str | None = None, *,
                closes_at: dt.datetime | None = None) -> "Session":
     """Start a retro session; open action items of the previous retro are carried over to it."""
@@ -68,8 +87,7 @@ def open_retro(store: "Store", viewer: Viewer, exercise_id: str, title: str | No
     if exercise.kind != "retro":
         raise ValidationError("not a retro template", [FieldProblem(
             "exercise", f"{exercise_id!r} is a {exercise.kind}; pick one of the retro templates")])
-    previous = [s for s in store.find_sessions(viewer.cohort_id)
-                if store.exercise(s.exercise_id, viewer.cohort_id).kind == "retro"]
+    previous = retro_sessions(store, viewer.cohort_id)
     session = store.add_session(viewer.cohort_id, exercise_id, title, facilitator_id=viewer.person_id,
                                 closes_at=closes_at)
     if previous:
@@ -89,9 +107,9 @@ def board(store: "Store", viewer: Viewer, session_id: int) -> Board:
     cards: dict[str, list[Card]] = {cid: [] for cid, _ in cols}
     mine_votes = 0
     for c in store.find_cards(session_id):
-        mine = c["author_id"] == viewer.person_id
-        if c["visibility"] != "cohort" and not mine:
+        if not can_see_card(viewer, c):
             continue
+        mine = c["author_id"] == viewer.person_id
         cards.setdefault(c["column_id"], []).append(Card(c["id"], c["column_id"], c["text"], int(c["votes"]),
                                                           c["group_id"], mine))
     mine_votes = store.count_votes(session_id, viewer.person_id)
@@ -103,8 +121,7 @@ def vote(store: "Store", viewer: Viewer, card_id: int) -> int:
     """Vote for a card the viewer can see; returns the votes they have left."""
     card = store.get_card(card_id)
     session = store.get_session(card["session_id"])
-    if session.cohort_id != viewer.cohort_id or (card["visibility"] != "cohort"
-                                                 and card["author_id"] != viewer.person_id):
+    if session.cohort_id != viewer.cohort_id or not can_see_card(viewer, card):
         raise AccessDenied("You cannot vote on this card.")
     if not session.is_open(dt.datetime.now(dt.timezone.utc)):
         raise ValidationError("this retro is closed", [FieldProblem("vote", "voting has ended")])

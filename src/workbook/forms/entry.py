@@ -334,7 +334,7 @@ class GoalSliders:
         done = {h["goal_id"] for h in self.ctx.store.goal_history(list(moved)) if h["entry_id"] == entry.id}
         for gid, progress in moved.items():
             if gid not in done:
-                self.ctx.store.record_goal_progress(gid, self.ctx.viewer.person_id, progress, entry_id=entry.id)
+                access.record_progress(self.ctx.store, self.ctx.viewer, gid, progress, entry_id=entry.id)
         # The recorded values are the new starting point: the next check-in records only new moves.
         self.goals = [replace(g, progress=moved[g.id]) if g.id in moved else g for g in self.goals]
         for s in self.sliders.values():

@@ -134,8 +134,8 @@ class JournalCard:
         ctx = self.view.ctx
         try:
             updated = guarded_save(self.status, f"editing entry {self.entry.id}",
-                                   lambda: ctx.store.edit_entry(self.entry.id, ctx.check().person_id, answers,
-                                                                visibility=vis),
+                                   lambda: access.edit_entry(ctx.store, ctx.check(), self.entry.id, answers,
+                                                              visibility=vis),
                                    self._show_validation)
         finally:
             self.saving = False

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from .. import access
+from .. import access, retro
 from ..errors import AccessDenied, NotFoundError, WorkbookError
 from ..store.core import utcnow
 from .entry import EntryForm, FormContext, checkin_form, reflection_form, retro_form
@@ -127,15 +127,6 @@ def _session_exercise(ctx: FormContext, raw: str) -> tuple["Exercise", int]:
     return ctx.store.exercise(s.exercise_id, ctx.viewer.cohort_id), sid
 
 
-def _current_retro(ctx: FormContext) -> int | None:
-    """The cohort's latest retro session (as the live board picks it), if it is open now."""
-    retros = [s for s in ctx.store.find_sessions(ctx.viewer.cohort_id)
-              if ctx.store.exercise(s.exercise_id, ctx.viewer.cohort_id).kind == "retro"]
-    if retros and retros[-1].is_open(utcnow()):
-        return retros[-1].id
-    return None
-
-
 def _exercise_picker(ctx: FormContext, kind: str, page: Page) -> list[widgets.Widget]:
     """No exercise in the link: let the person pick one of this kind."""
     choices = [(ex.title, ex.id) for ex in ctx.store.catalogue(ctx.viewer.cohort_id).list() if ex.kind == kind]
@@ -236,9 +227,9 @@ def _build(kind: str, ctx: FormContext, params: dict[str, str]) -> Page:
     if not params.get("session") and not params.get("exercise") and kind == "retro":
         # A plain retro link joins the retro running now (the one the live board shows), so one
         # long-lived link serves every retro; without it the cards would reach no board.
-        current = _current_retro(ctx)
+        current = retro.current_retro(ctx.store, ctx.viewer.cohort_id)
         if current is not None:
-            params = {**params, "session": str(current)}
+            params = {**params, "session": str(current.id)}
     if params.get("session"):
         exercise, session_id = _session_exercise(ctx, params["session"])
     elif params.get("exercise") or kind in DEFAULT_EXERCISE:

@@ -114,6 +114,14 @@ class RetroMixin(MentoringMixin):
                             .values(status=status, updated_at=utcnow())).rowcount == 0:
                 raise NotFoundError("action item", item_id)
 
+    def get_action_item(self, item_id: int) -> dict[str, Any]:
+        """One action item by id."""
+        with self.read() as conn:
+            row = conn.execute(sa.select(action_items).where(action_items.c.id == item_id)).first()
+        if row is None:
+            raise NotFoundError("action item", item_id)
+        return dict(row._mapping)
+
     def find_action_items(self, cohort_id: str, *, status: str | None = None,
                           session_id: int | None = None) -> list[dict[str, Any]]:
         """Action items of a cohort, oldest first."""
