@@ -10,6 +10,7 @@ import logging
 import os
 import urllib.parse
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -188,6 +189,23 @@ def page(kind: str, query: str | None = None, store: "Store | None" = None) -> P
     """
     if kind not in PAGE_KINDS:
         raise ValueError(f"unknown page kind {kind!r}; use one of {', '.join(PAGE_KINDS)}")
+    return guarded_page(kind, query, store, lambda ctx, params: _build(kind, ctx, params))
+
+
+def _not_found_text(exc: NotFoundError) -> str:
+    if exc.what == "session":
+        return "This link points to a session that does not exist. Ask your facilitator for a current link."
+    return "This link names an exercise that is not available. Ask your facilitator for a current link."
+
+
+def guarded_page(kind: str, query: str | None, store: "Store | None",
+                 build: Callable[[FormContext, dict[str, str]], Page], *, refused: str | None = None) -> Page:
+    """The one ladder every page climbs: read the link, check its key, build, or show a calm message.
+
+    A key the store refuses (or a role the page does not admit, :func:`workbook.access.page_roles`)
+    shows the reason; what the visitor's link names but may not have shows ``refused`` (default:
+    the reason given); a store that is down, or a bug of ours, shows a message and logs the details.
+    """
     params = parse_query(query)
     key = params.get(access.LINK_PARAMETER)
     try:
@@ -200,15 +218,11 @@ def page(kind: str, query: str | None = None, store: "Store | None" = None) -> P
         return message_page(kind, UNAVAILABLE)
     ctx = FormContext(store, viewer, key)
     try:
-        return _build(kind, ctx, params)
+        return build(ctx, params)
     except AccessDenied as exc:
-        return message_page(kind, str(exc), viewer)
+        return message_page(kind, refused or str(exc), viewer)
     except NotFoundError as exc:
-        if exc.what == "session":
-            text = "This link points to a session that does not exist. Ask your facilitator for a current link."
-        else:
-            text = ("This link names an exercise that is not available. Ask your facilitator for a current link.")
-        return message_page(kind, text, viewer)
+        return message_page(kind, refused or _not_found_text(exc), viewer)
     except WorkbookError:
         log.exception("page %s failed", kind)
         return message_page(kind, UNAVAILABLE, viewer)

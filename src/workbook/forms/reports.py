@@ -9,22 +9,20 @@ person's page, ``../x``, a typo) gets the same message and nothing else.
 from __future__ import annotations
 
 import html
-import logging
 import urllib.parse
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
 from .. import access
-from ..errors import AccessDenied, WorkbookError
+from .entry import FormContext
 from .fields import text_widget
-from .pages import OUR_FAULT, UNAVAILABLE, Page, _shell, get_store, message_page, parse_query
+from .pages import Page, _shell, guarded_page, message_page
 
 if TYPE_CHECKING:
     from ..reports.live import ReportRef
     from ..store import Store
 
-log = logging.getLogger(__name__)
 
 KIND = "reports"
 #: The link parameter naming one report.
@@ -52,39 +50,24 @@ def reports_page(query: str | None = None, store: "Store | None" = None) -> Page
 
     ``page.extra["reports"]`` lists the names offered, ``page.extra["report"]`` the one shown.
     """
-    params = parse_query(query)
-    key = params.get(access.LINK_PARAMETER)
-    try:
-        store = store or get_store()
-        viewer = access.authenticate(store, key)
-    except AccessDenied as exc:
-        return message_page(KIND, str(exc))
-    except WorkbookError:
-        log.exception("reports page: store unavailable")
-        return message_page(KIND, UNAVAILABLE)
-    try:
-        from ..reports.live import allowed_reports, render_report
+    return guarded_page(KIND, query, store, _reports, refused=NOT_AVAILABLE)
 
-        allowed = allowed_reports(store, viewer)
-        wanted = params.get(REPORT_PARAMETER, "")
-        if not wanted:
-            return _listing(viewer, allowed)
-        ref = next((r for r in allowed if r.name == wanted), None)
-        if ref is None:
-            return message_page(KIND, NOT_AVAILABLE, viewer)
-        parts = render_report(store, viewer, ref)
-    except AccessDenied:
-        return message_page(KIND, NOT_AVAILABLE, viewer)
-    except WorkbookError:
-        log.exception("reports page failed")
-        return message_page(KIND, UNAVAILABLE, viewer)
-    except Exception:  # a bug of ours: a calm message for the visitor, the details in the server log
-        log.exception("reports page failed")
-        return message_page(KIND, OUR_FAULT, viewer)
+
+def _reports(ctx: FormContext, params: dict[str, str]) -> Page:
+    from ..reports.live import allowed_reports, render_report
+
+    allowed = allowed_reports(ctx.store, ctx.viewer)
+    wanted = params.get(REPORT_PARAMETER, "")
+    if not wanted:
+        return _listing(ctx.viewer, allowed)
+    ref = next((r for r in allowed if r.name == wanted), None)
+    if ref is None:
+        return message_page(KIND, NOT_AVAILABLE, ctx.viewer)
+    parts = render_report(ctx.store, ctx.viewer, ref)
     back = widgets.HTML(_a(report_link(), "\u2190 All your reports", "wb-report-back"))
     body = widgets.HTML("".join(parts), layout=widgets.Layout(width="100%"))
     body.add_class("wb-live-report")
-    return Page(_shell(KIND, [back, body]), KIND, viewer=viewer,
+    return Page(_shell(KIND, [back, body]), KIND, viewer=ctx.viewer,
                 extra={"reports": [r.name for r in allowed], "report": ref.name, "html": "".join(parts)})
 
 
