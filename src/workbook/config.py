@@ -55,7 +55,8 @@ def normalize_db_url(url_or_path: str) -> str:
 
 def get_settings(db_url: str | None = None) -> Settings:
     """Settings from the environment; an explicit ``db_url`` wins over ``WORKBOOK_DB_URL``."""
-    url = db_url or os.environ.get("WORKBOOK_DB_URL") or DEFAULT_DB_FILE
+    # An explicit empty URL (``--db ""``) is a mistake to report, not a reason to fall back to ./workbook.db.
+    url = db_url if db_url is not None else (os.environ.get("WORKBOOK_DB_URL") or DEFAULT_DB_FILE)
     return Settings(
         db_url=normalize_db_url(url),
         reports_dir=Path(os.environ.get("WORKBOOK_REPORTS_DIR", "reports")),

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from ..config import Settings, get_settings
-from ..errors import SchemaVersionError, StoreError, WorkbookError
+from ..errors import ConfigError, SchemaVersionError, StoreError, WorkbookError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -47,11 +49,58 @@ def head_revision() -> str:
     return str(head)
 
 
-def _make_engine(settings: Settings) -> sa.Engine:
-    url = sa.make_url(settings.db_url)
+def _refuse_file_in_folder_path(path: Path) -> None:
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise StoreError(f"{parent} is a file, not a folder; pick another path for the database")
+            return
+
+
+def sqlite_file(url: sa.URL) -> Path | None:
+    """The file of a SQLite URL; None for an in-memory database or a SQLite ``file:`` URI."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    if url.query.get("uri"):  # the caller wrote a SQLite URI and chose its mode themselves
+        return None
+    return Path(url.database).expanduser()
+
+
+def _make_engine(settings: Settings, *, create: bool = True) -> sa.Engine:
+    """An engine for ``settings.db_url``; with ``create=False`` it never creates a folder or a file."""
+    try:
+        url = sa.make_url(settings.db_url)
+    except (ValueError, sa.exc.ArgumentError) as exc:
+        raise ConfigError(f"{safe_url(settings.db_url)} is not a database URL ({_first_line(exc)}); use a file "
+                          "path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DB") from None
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if url.host or url.username or url.password or url.port:
+            raise ConfigError(f"{safe_url(settings.db_url)} names a host, but SQLite is a file; use "
+                              "sqlite:///relative/path.db or sqlite:////absolute/path.db")
+        path = sqlite_file(url)
+        if path is not None:
+            if path.is_dir():
+                raise StoreError(f"{path} is a folder, not a database file; pass a file path such as "
+                                 f"{path / 'workbook.db'}")
+            if path.exists() and not path.is_file():
+                raise StoreError(f"{path} is not a regular file; pass the path of a workbook database file")
+            if create:
+                _refuse_file_in_folder_path(path)
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(f"cannot create the folder {path.parent} for the database "
+                                     f"({exc.strerror or exc}); pick another path") from None
+            elif not path.exists():
+                raise StoreError(f"no database at {path}; run `workbook init` first, or point --db or "
+                                 "WORKBOOK_DB_URL at your database")
+            elif path.stat().st_size == 0:  # connecting would write a header into it
+                raise SchemaVersionError(f"database {path} is empty; run `workbook init` first")
+            else:
+                # mode=rw: SQLite opens the file only if it exists, so even a file deleted between
+                # the check above and the first connection is never created again.
+                uri = "file:" + urllib.parse.quote(str(path.resolve()))
+                url = url.set(database=uri).update_query_dict({"mode": "rw", "uri": "true"})
         engine = sa.create_engine(url, connect_args={"timeout": settings.busy_timeout_ms / 1000})
         busy = int(settings.busy_timeout_ms)
 
@@ -60,7 +109,6 @@ def _make_engine(settings: Settings) -> sa.Engine:
             # We emit BEGIN ourselves (below), so writers can take the lock up front.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA busy_timeout={busy}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -84,17 +132,48 @@ class StoreBase:
 
     def __init__(self, db_url: str | None = None, *, settings: Settings | None = None,
                  create: bool = True, check_version: bool = True) -> None:
+        """Open the database at ``db_url`` (default: the settings').
+
+        ``create=False`` opens only an existing database: it creates no folder, no file and no
+        schema (a missing SQLite file is a :class:`StoreError` that says to run ``workbook init``).
+        """
         self.settings = settings or get_settings(db_url)
         self.url = self.settings.db_url
         try:
-            self.engine = _make_engine(self.settings)
-        except Exception as exc:  # bad URL, missing driver
-            raise StoreError(f"cannot open database {self._safe_url()}: {exc}") from None
-        if check_version:
-            self._check_version(create=create)
+            self.engine = _make_engine(self.settings, create=create)
+        except WorkbookError:
+            raise
+        except Exception as exc:  # missing driver, options the driver refuses
+            raise StoreError(f"cannot open database {self._safe_url()}: {_first_line(exc)}") from None
+        try:
+            self._connect_first()
+            if check_version:
+                self._check_version(create=create)
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     def _safe_url(self) -> str:
-        return sa.make_url(self.url).render_as_string(hide_password=True)
+        return safe_url(self.url)
+
+    def _connect_first(self) -> None:
+        """Connect once now, so a wrong address or a file that is no database fails here, clearly."""
+        try:
+            with self.engine.connect():
+                pass
+        except sa.exc.DBAPIError as exc:
+            reason = _short(exc)
+            path = sqlite_file(sa.make_url(self.url))
+            if self.dialect != "sqlite":
+                message = (f"cannot connect to {self._safe_url()} ({reason}); check the address in --db or "
+                           "WORKBOOK_DB_URL and that the database server is running")
+            elif "not a database" in reason:
+                message = (f"{path or self._safe_url()} is not a SQLite database; point --db or WORKBOOK_DB_URL "
+                           "at a workbook database, or at a new file for `workbook init`")
+            else:
+                message = (f"cannot open the database file {path or self._safe_url()} ({reason}); check that it "
+                           "is a readable and writable file")
+            raise StoreError(message) from None
 
     @property
     def dialect(self) -> str:
@@ -159,6 +238,13 @@ class StoreBase:
         current = self.current_revision()
         if current is not None and current not in _known_revisions():
             raise SchemaVersionError(self._newer_message(current))
+        if current is None:
+            self._refuse_foreign()  # never add our tables to another application's database
+        if self.dialect == "sqlite":
+            # WAL (many kernels write at once) is a property of the file, set here where the database
+            # is made: merely opening a file (it may be someone else's) never rewrites its header.
+            with self._translate(), self.engine.connect() as conn:
+                conn.connection.driver_connection.execute("PRAGMA journal_mode=WAL")  # outside a transaction
         with self._translate():
             with self.engine.begin() as conn:
                 command.upgrade(_alembic_config(conn), revision)
@@ -167,19 +253,22 @@ class StoreBase:
         return (f"database {self._safe_url()} has schema revision {current!r}, written by a newer "
                 "workbook than this one; upgrade workbook (pip install -U workbook) to open it")
 
+    def _refuse_foreign(self) -> None:
+        with self.read() as conn:
+            has_tables = bool(sa.inspect(conn).get_table_names())
+        if has_tables:
+            raise SchemaVersionError(
+                f"database {self._safe_url()} holds tables but no workbook schema revision; "
+                "point --db or WORKBOOK_DB_URL at a workbook database or an empty one"
+            )
+
     def _check_version(self, *, create: bool) -> None:
         current = self.current_revision()
         head = head_revision()
         if current == head:
             return
         if current is None:
-            with self.read() as conn:
-                has_tables = bool(sa.inspect(conn).get_table_names())
-            if has_tables:
-                raise SchemaVersionError(
-                    f"database {self._safe_url()} holds tables but no workbook schema revision; "
-                    "point WORKBOOK_DB_URL at a workbook database or an empty one"
-                )
+            self._refuse_foreign()
             if create:
                 self.upgrade()
                 return
@@ -194,6 +283,19 @@ class StoreBase:
 
 def _known_revisions() -> set[str]:
     return {s.revision for s in _script_directory().walk_revisions()}
+
+
+def safe_url(url: str) -> str:
+    """``url`` with its password hidden; never raises, even for a URL that does not parse."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def _short(exc: BaseException) -> str:
