@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from workbook import Store
 from workbook.cli import main
-from workbook.interop import erase_person, export_cohort, export_person, xapi_statements
+from workbook.interop import erase_person, export_cohort, export_person, pseudonym, xapi_statements
 
 G = {"description": "d", "evaluation": "e", "conclusion": "c", "mood": 4}
 
@@ -32,9 +32,28 @@ def test_cohort_exports_show_only_cohort_text(example: Store, tmp_path: Path) ->
     assert len(frame) == 3 and frame["answers"].notna().sum() == 1
     statements = xapi_statements(example, "example")
     assert len(statements) == 3 and statements[0]["verb"]["display"]["en-US"] == "completed"
-    blob = json.dumps(statements)
+    blob = json.dumps(statements, ensure_ascii=False)
     assert "MARK-cohort" in blob and "MARK-private" not in blob
-    assert statements[0]["actor"]["mbox"].startswith("mailto:")
+
+
+def test_xapi_actors_are_stable_pseudonyms_without_name_or_email(example: Store, tmp_path: Path) -> None:
+    seed(example)
+    example.add_entry("example", "p02", "gibbs", G, visibility="cohort")
+    first = xapi_statements(example, "example")
+    export_cohort(example, "example", "xapi", tmp_path / "x.json")
+    again = json.loads((tmp_path / "x.json").read_text(encoding="utf-8"))
+    actors = [s["actor"] for s in first]
+    assert actors == [s["actor"] for s in again]  # stable across exports
+    assert all(set(a) == {"objectType", "account"} and a["account"]["homePage"] == "https://workbook.invalid/"
+               for a in actors)
+    names = [a["account"]["name"] for a in actors]
+    assert len(set(names)) == 2 and not {"p01", "p02"} & set(names)
+    text = (tmp_path / "x.json").read_text(encoding="utf-8")
+    for m in example.find_members("example", active_only=False):
+        assert m.name not in text and m.email not in text and "mailto:" not in text
+    # Keyed: the cohort's secret (in the database only) makes the name; another key, another name.
+    assert pseudonym(example.pseudonym_key("example"), "example", "p01") == names[0]
+    assert pseudonym(b"another key", "example", "p01") != names[0]
 
 
 def test_person_export_has_everything_of_theirs(example: Store) -> None:
@@ -50,7 +69,7 @@ def test_person_export_has_everything_of_theirs(example: Store) -> None:
     assert [x["body"] for x in data["comments_received"]] == [c.body]
 
 
-def test_erase_removes_person_everywhere(example: Store) -> None:
+def test_erase_removes_person_everywhere(example: Store, tmp_path: Path) -> None:
     ids = seed(example)
     example.add_comment(ids["coach"], "c01", "Nice")
     s = example.add_session("example", "start-stop-continue")
@@ -58,7 +77,7 @@ def test_erase_removes_person_everywhere(example: Store) -> None:
     card = example.find_cards(s.id)[0]
     example.add_vote(card["id"], "p01", 3)
     example.add_kudos("example", "p02", "p01", "thanks")
-    counts = erase_person(example, "example", "p01")
+    counts = erase_person(example, "example", "p01", report_dirs=[tmp_path / "reports"]).counts
     assert counts["entries"] == 3 and counts["votes"] == 1 and counts["person"] == 1
     assert example.find_entries("example", author_id="p01") == []
     assert example.find_cards(s.id)[0]["votes"] == 0
@@ -77,5 +96,9 @@ def test_cli_export_and_erase(example: Store, tmp_path: Path) -> None:
     assert r.exit_code == 0 and "3 entries" in r.output
     r = CliRunner().invoke(main, ["--db", example.url, "erase", "example", "p01"], input="")
     assert r.exit_code != 0 and example.count_entries() == 3
-    r = CliRunner().invoke(main, ["--db", example.url, "erase", "example", "p01", "--yes"])
-    assert r.exit_code == 0 and example.count_entries() == 0
+    r = CliRunner().invoke(main, ["--db", example.url, "erase", "example", "p01", "--yes",
+                                  "--reports", str(tmp_path / "reports")])
+    assert r.exit_code == 0, r.output
+    assert example.count_entries() == 0 and "Erased p01 from example: 3 entries" in r.output
+    # Both exports were made before the erasure and still hold p01: the command lists them.
+    assert str((tmp_path / "x.json").resolve()) in r.output and str((tmp_path / "p.json").resolve()) in r.output

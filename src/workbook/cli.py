@@ -96,13 +96,20 @@ def cohort() -> None:
 
 @cohort.command("import")
 @click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--readmit", multiple=True, metavar="PERSON",
+              help="Add back PERSON, erased earlier (`workbook erase`), from this roster (repeatable).")
 @click.pass_context
 @clean_errors
-def cohort_import(ctx: click.Context, directory: Path) -> None:
+def cohort_import(ctx: click.Context, directory: Path, readmit: tuple[str, ...]) -> None:
     """Import or update a cohort from DIRECTORY (cohort.toml + roster.csv [+ exercises/])."""
     from .roster import import_cohort
 
-    result = import_cohort(open_store(ctx), directory)
+    result = import_cohort(open_store(ctx), directory, readmit=readmit, readmitted_by=_operator())
+    for pid in result.readmitted:
+        click.echo(f"Re-admitted {pid} (erased earlier): added again from the roster.")
+    for pid, when in result.skipped.items():
+        click.echo(f"Skipped {pid}: erased from this cohort on {when:%Y-%m-%d}; to add them back on purpose run "
+                   f"`workbook cohort import {directory} --readmit {pid}`.")
     c = result.cohort
     click.echo(f"Cohort {c.id!r} ({c.name}): {result.created} added, {result.updated} updated, "
                f"{result.deactivated} no longer in the roster"
@@ -234,38 +241,57 @@ def sample(ctx: click.Context, cohort_id: str, seed: int, weeks: int) -> None:
 @click.pass_context
 @clean_errors
 def export(ctx: click.Context, cohort_id: str, fmt: str, person: str | None, out: Path) -> None:
-    """Export a cohort (answers only where shared with the cohort) or one person's own data."""
-    from .interop import export_cohort, export_person
+    """Export a cohort (answers only where shared with the cohort; xAPI actors as pseudonyms) or one
+    person's own data. Every export is logged, so that `workbook erase` can list it later."""
+    from .interop import export_cohort, write_person_export
 
     store = open_store(ctx)
     if person:
-        data = export_person(store, cohort_id, person)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        click.echo(f"Wrote {len(data['entries'])} entries of {person} to {out}.")
+        n = write_person_export(store, cohort_id, person, out)
+        click.echo(f"Wrote {n} entries of {person} to {out}.")
         return
     n = export_cohort(store, cohort_id, fmt, out)
     click.echo(f"Wrote {n} entries of {cohort_id} as {fmt} to {out}.")
+
+
+def _operator() -> str | None:
+    """Who runs this command (the login name), for the records an erasure or a re-admission keeps."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in this environment (some containers)
+        return None
 
 
 @main.command()
 @click.argument("cohort_id")
 @click.argument("person_id")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--by", "erased_by", default=None, metavar="NAME",
+              help="Who asks for the erasure, for its record (default: your login name).")
+@click.option("--reports", "report_dirs", multiple=True, type=click.Path(file_okay=False, path_type=Path),
+              metavar="DIR", help="Report folder to clean (repeatable; default: reports/COHORT).")
 @click.pass_context
 @clean_errors
-def erase(ctx: click.Context, cohort_id: str, person_id: str, yes: bool) -> None:
-    """Erase a person's data from a cohort (entries, comments, goals, links, membership)."""
+def erase(ctx: click.Context, cohort_id: str, person_id: str, yes: bool, erased_by: str | None,
+          report_dirs: tuple[Path, ...]) -> None:
+    """Erase a person from a cohort, leaving no trace: their data in the database (and the bytes it
+    freed), their report pages; lists the exports made before that still hold them."""
     from .interop import erase_person
 
     store = open_store(ctx)
-    m = store.get_membership(cohort_id, person_id)
     if not yes:
+        m = store.get_membership(cohort_id, person_id)
         if not sys.stdin.isatty():
             raise click.UsageError("erasing cannot be undone: pass --yes to confirm")
         click.confirm(f"Erase everything of {m.name} ({person_id}) in {cohort_id}? This cannot be undone", abort=True)
-    counts = erase_person(store, cohort_id, person_id)
-    click.echo("Erased: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v) + ".")
+    report = erase_person(store, cohort_id, person_id, erased_by=erased_by or _operator(),
+                          report_dirs=report_dirs or None)
+    for line in report.lines():
+        click.echo(line)
+    if not report.finished:
+        sys.exit(3)
 
 
 @main.command()

@@ -10,7 +10,9 @@ import csv
 import io
 import re
 import tomllib
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,6 +39,8 @@ class ImportResult:
     updated: int
     deactivated: int
     custom_exercises: tuple[str, ...]
+    skipped: dict[str, "dt.datetime"] = field(default_factory=dict)  # erased people in the roster -> erased at
+    readmitted: tuple[str, ...] = ()
 
 
 def valid_timezone(name: str) -> bool:
@@ -195,8 +199,13 @@ def parse_roster(path: Path, cohort_timezone: str = "UTC") -> list[Membership]:
     return members
 
 
-def import_cohort(store: "Store", directory: Path | str) -> ImportResult:
-    """Import (create or update) a cohort from a folder. All or nothing."""
+def import_cohort(store: "Store", directory: Path | str, *, readmit: Iterable[str] = (),
+                  readmitted_by: str | None = None) -> ImportResult:
+    """Import (create or update) a cohort from a folder. All or nothing.
+
+    People erased from the cohort (``workbook erase``) are skipped, and listed in
+    :attr:`ImportResult.skipped`, until they are re-admitted on purpose: ``readmit`` names them.
+    """
     from dataclasses import replace
 
     from .exercises import load_exercise_file
@@ -228,12 +237,24 @@ def import_cohort(store: "Store", directory: Path | str) -> ImportResult:
                               [FieldProblem("synonyms.toml", str(exc))]) from None
     cohort = replace(cohort, settings={**cohort.settings, "custom_exercises": custom, "synonyms": synonyms})
     ids = {m.person_id for m in members}
+    readmit = sorted(set(readmit))
+    if set(readmit) - ids:
+        raise RosterError("only people in the roster can be re-admitted; nothing was imported", [FieldProblem(
+            "readmit", f"{p!r} is not in roster.csv: add their row first") for p in readmit if p not in ids])
     with store.write() as conn:
         store.save_cohort(cohort, conn)
+        readmitted = store.readmit_members(cohort.id, readmit, readmitted_by=readmitted_by, conn=conn)
+        # An erased person stays erased: a roster that still lists them brings nothing of them back.
+        skipped = {p: e.erased_at for p, e in store.erased_members(cohort.id, ids, conn).items()}
+        if skipped:
+            members = [replace(m, coach_id=None if m.coach_id in skipped else m.coach_id,
+                               manager="" if m.manager in skipped else m.manager)
+                       for m in members if m.person_id not in skipped]
         created, updated = store.save_members(cohort.id, members, conn)
         from .store.schema import memberships
         gone = conn.execute(memberships.update().where(
             (memberships.c.cohort_id == cohort.id) & memberships.c.person_id.not_in(ids)
             & (memberships.c.active == True)).values(active=False)).rowcount  # noqa: E712
     store.forget_catalogue()
-    return ImportResult(cohort, created, updated, int(gone), tuple(d["id"] for d in custom))
+    return ImportResult(cohort, created, updated, int(gone), tuple(d["id"] for d in custom), skipped,
+                        tuple(readmitted))

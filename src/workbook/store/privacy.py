@@ -65,11 +65,21 @@ class ExportRecord:
 
 
 @dataclass(frozen=True)
+class MemberTexts:
+    """See :meth:`PrivacyMixin.member_texts`."""
+
+    person_id: str
+    identity: tuple[str, ...]  # name and email
+    texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Wipe:
     """What became of the erased rows' bytes on disk after :meth:`PrivacyMixin.wipe_freed_space`."""
 
-    complete: bool
-    message: str
+    complete: bool   # no byte of the erased rows is left in the database's files
+    message: str     # what was done, or what is left to do and how
+    blocked: bool = False  # another connection kept it from finishing: running the erasure again finishes it
 
 
 def _erasure(r: Any) -> Erasure:
@@ -196,19 +206,18 @@ class PrivacyMixin(RetroMixin):
                 .values(readmitted_at=utcnow(), readmitted_by=readmitted_by))
         return sorted(open_)
 
-    def member_texts(self, cohort_id: str, person_id: str) -> list[str]:
-        """Every text stored of or about a member in a cohort (to find copies of it outside the database).
+    def member_texts(self, cohort_id: str, person_id: str) -> MemberTexts:
+        """What identifies a member and every text stored of or about them in a cohort (to find
+        copies of it outside the database).
 
-        Answers (every revision), comments they wrote and comments on their entries, goal titles
-        and progress notes, kudos given and received, milestones; plus name, email and id.
+        Texts: answers (every revision), comments they wrote and comments on their entries, goal
+        titles and progress notes, kudos given and received, milestones.
         """
         own = sa.select(entries.c.id).where((entries.c.cohort_id == cohort_id) & (entries.c.author_id == person_id))
         in_cohort = sa.select(entries.c.id).where(entries.c.cohort_id == cohort_id)
-        out: list[str] = [person_id]
+        out: list[str] = []
         with self.read() as conn:
             person = conn.execute(sa.select(people.c.name, people.c.email).where(people.c.id == person_id)).first()
-            if person is not None:
-                out += [person.name, person.email]
             answers = list(conn.execute(sa.select(entries.c.answers).where(entries.c.id.in_(own))).scalars())
             answers += list(conn.execute(sa.select(entry_revisions.c.answers)
                                          .where(entry_revisions.c.entry_id.in_(own))).scalars())
@@ -230,7 +239,8 @@ class PrivacyMixin(RetroMixin):
                     out.append(value)
                 elif isinstance(value, list):
                     out += [v for v in value if isinstance(v, str)]
-        return [t for t in dict.fromkeys(out) if t]
+        identity = (person.name, person.email) if person is not None else ()
+        return MemberTexts(person_id, identity, tuple(t for t in dict.fromkeys(out) if t))
 
     # --- exports log ----------------------------------------------------------------------
     def log_export(self, cohort_id: str, fmt: str, path: Path, entries_count: int, *,
@@ -326,14 +336,15 @@ class PrivacyMixin(RetroMixin):
         finally:
             raw.close()
         if busy:
-            return Wipe(False, f"another program is in the middle of reading {path}, so its write-ahead log "
-                               f"({path}-wal) still holds the erased data; once it is done (or after stopping "
-                               "`workbook serve`), run the same `workbook erase` command again to finish")
+            return Wipe(False, blocked=True,
+                        message=f"another program is in the middle of reading {path}, so its write-ahead log "
+                                f"({path}-wal) still holds the erased data; once it is done (or after stopping "
+                                "`workbook serve`), run the same `workbook erase` command again to finish")
         if not vacuumed:
-            return Wipe(True, "database checkpointed (the erased rows were zeroed; VACUUM was skipped because "
-                              "another program was writing)")
-        return Wipe(True, "database file rebuilt (VACUUM) and its write-ahead log emptied: no copy of the erased "
-                          "data is left in it")
+            return Wipe(True, "erased rows zeroed and the write-ahead log emptied (VACUUM was skipped: another "
+                              "program was writing; space freed before secure_delete was on may still hold old data)")
+        return Wipe(True, "file rebuilt (VACUUM) and its write-ahead log emptied; no copy of the erased data is left "
+                          "in it")
 
     def _wipe_postgresql(self) -> Wipe:
         tables = ", ".join(ERASED_TABLES)
