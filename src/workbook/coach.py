@@ -4,11 +4,12 @@ each mentee's shared entries, comments to write and release, and goals. Widget f
 from __future__ import annotations
 
 import datetime as dt
-import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
+
+from .html import esc
 
 from . import access
 from .access import Viewer
@@ -18,9 +19,6 @@ from .mentoring import cadence_days
 if TYPE_CHECKING:
     from .store import Entry, Store
 
-
-def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 @dataclass(frozen=True)
@@ -75,7 +73,7 @@ class CoachDesk:
         for s in self.overview:
             since = "no check-in yet" if s.days_since_checkin is None else f"{s.days_since_checkin:.0f} days ago"
             flag = "<b style='color:#b00020'>overdue</b>" if s.overdue else "on track"
-            rows.append(f"<tr><td>{_esc(s.name)}</td><td>{s.shared_entries}</td><td>{_esc(since)}</td>"
+            rows.append(f"<tr><td>{esc(s.name)}</td><td>{s.shared_entries}</td><td>{esc(since)}</td>"
                         f"<td>{flag}</td><td>{s.open_goals}</td></tr>")
         return ("<table><tr><th>Mentee</th><th>Shared entries</th><th>Last check-in</th><th>Cadence</th>"
                 "<th>Open goals</th></tr>" + "".join(rows) + "</table>")
@@ -88,7 +86,7 @@ class CoachDesk:
             return
         goals = self.store.find_goals(self.coach.cohort_id, mentee)
         self.goals.value = "<b>Goals</b><ul>" + "".join(
-            f"<li>{_esc(g.title)}: {g.progress}% ({_esc(g.status)})</li>" for g in goals) + "</ul>"
+            f"<li>{esc(g.title)}: {g.progress}% ({esc(g.status)})</li>" for g in goals) + "</ul>"
         shared = access.mentee_entries(self.store, self.coach, mentee)
         comments = access.visible_comments(self.store, self.coach, shared)
         self.entries.children = [self._entry_box(e, [c for c in comments if c.entry_id == e.id]) for e in shared]
@@ -100,14 +98,14 @@ class CoachDesk:
             if p.id in entry.answers:
                 value = entry.answers[p.id]
                 shown = "\n".join(f"• {v}" for v in value) if isinstance(value, list) else value
-                lines.append(f"<div><b>{_esc(p.text)}</b><div style='white-space:pre-wrap'>{_esc(shown)}</div></div>")
+                lines.append(f"<div><b>{esc(p.text)}</b><div style='white-space:pre-wrap'>{esc(shown)}</div></div>")
         when = entry.created_at.strftime("%Y-%m-%d %H:%M UTC")
-        header = widgets.HTML(f"<h4>{_esc(exercise.title)} <small>{_esc(when)} · shared with "
-                              f"{_esc(entry.visibility)}</small></h4>" + "".join(lines))
+        header = widgets.HTML(f"<h4>{esc(exercise.title)} <small>{esc(when)} · shared with "
+                              f"{esc(entry.visibility)}</small></h4>" + "".join(lines))
         notes = []
         for c in comments:
             state = "released" if c.released else "draft (not yet visible to your mentee)"
-            row: list[widgets.Widget] = [widgets.HTML(f"<i>{_esc(c.body)}</i> — {state}")]
+            row: list[widgets.Widget] = [widgets.HTML(f"<i>{esc(c.body)}</i> — {state}")]
             if not c.released:
                 release = widgets.Button(description="Release", layout=widgets.Layout(width="90px"))
                 release.on_click(lambda _, cid=c.id: self.release(cid))
@@ -125,7 +123,7 @@ class CoachDesk:
         try:
             access.comment_on(self.store, self.coach, entry_id, body, release=release)
         except WorkbookError as exc:
-            self.status.value = f"<span style='color:#b00020'>{_esc(exc)}</span>"
+            self.status.value = f"<span style='color:#b00020'>{esc(exc)}</span>"
             return
         self.status.value = "Comment saved" + (" and released." if release else " as a draft.")
         self.show()

@@ -3,10 +3,11 @@ votes, themes and action items. Widget factories over :mod:`workbook.retro`; no 
 from __future__ import annotations
 
 import datetime as dt
-import html
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
+
+from .html import esc
 
 from . import access, retro
 from .access import Viewer, require_role
@@ -15,9 +16,6 @@ from .errors import WorkbookError
 if TYPE_CHECKING:
     from .store import Store
 
-
-def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 class LiveRetro:
@@ -57,20 +55,20 @@ class LiveRetro:
         self.progress.max = max(1, p.expected)
         self.progress.value = p.submitted
         waiting = f"; waiting for {', '.join(p.missing[:8])}{'…' if len(p.missing) > 8 else ''}" if p.missing else ""
-        self.progress_text.value = _esc(f"{p.submitted} of {p.expected} participants ({p.rate:.0%}){waiting}")
+        self.progress_text.value = esc(f"{p.submitted} of {p.expected} participants ({p.rate:.0%}){waiting}")
         b = retro.board(self.store, self.viewer, self.session_id)
         columns = []
         for cid, title in b.columns:
-            cards = "".join(f"<li>{_esc(c.text)} <b>({c.votes})</b></li>" for c in b.cards.get(cid, []))
-            columns.append(widgets.HTML(f"<div style='min-width:220px;margin-right:1.5em'><h4>{_esc(title)}</h4>"
+            cards = "".join(f"<li>{esc(c.text)} <b>({c.votes})</b></li>" for c in b.cards.get(cid, []))
+            columns.append(widgets.HTML(f"<div style='min-width:220px;margin-right:1.5em'><h4>{esc(title)}</h4>"
                                         f"<ul>{cards or '<li><i>no cards yet</i></li>'}</ul></div>"))
         self.board.children = columns
-        self.top.value = "<ol>" + "".join(f"<li>{_esc(c.text)} ({c.votes} votes)</li>" for c in b.top(5)) + "</ol>"
+        self.top.value = "<ol>" + "".join(f"<li>{esc(c.text)} ({c.votes} votes)</li>" for c in b.top(5)) + "</ol>"
         rows = []
         for item in retro.action_items(self.store, self.viewer, status=None):
             if item["session_id"] != self.session_id:
                 continue
-            label = widgets.HTML(_esc(f"{item['text']} — {item['owner_id'] or 'no owner'}"
+            label = widgets.HTML(esc(f"{item['text']} — {item['owner_id'] or 'no owner'}"
                                       f"{', due ' + str(item['due']) if item['due'] else ''} [{item['status']}]"))
             done = widgets.Button(description="Done", disabled=item["status"] != "open",
                                   layout=widgets.Layout(width="80px"))
@@ -84,17 +82,17 @@ class LiveRetro:
             retro.add_action(self.store, self.viewer, self.session_id, self.item_text.value,
                              owner_id=self.item_owner.value or None, due=self.item_due.value)
         except WorkbookError as exc:
-            self.status.value = f"<span style='color:#b00020'>{_esc(exc)}</span>"
+            self.status.value = f"<span style='color:#b00020'>{esc(exc)}</span>"
             return
         self.item_text.value = ""
-        self.status.value = _esc(f"Added at {dt.datetime.now().strftime('%H:%M')}.")
+        self.status.value = esc(f"Added at {dt.datetime.now().strftime('%H:%M')}.")
         self.refresh()
 
     def _done(self, item_id: int) -> None:
         try:
             access.set_action_status(self.store, self.viewer, item_id, "done")
         except WorkbookError as exc:
-            self.status.value = f"<span style='color:#b00020'>{_esc(exc)}</span>"
+            self.status.value = f"<span style='color:#b00020'>{esc(exc)}</span>"
             return
         self.refresh()
 

@@ -12,34 +12,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..exercises import MAX_TEXT_LENGTH, Prompt
-
-#: Page-wide styles (our own text, no user data). Kept small; Voila's lab theme does the rest.
-STYLE = """
-<style>
-.wb-page { max-width: 760px; margin: 0 auto; font-size: 15px; }
-.wb-title { font-size: 1.5em; font-weight: 600; margin: 0.2em 0 0.3em 0; }
-.wb-intro { color: #444; margin-bottom: 0.8em; line-height: 1.4; }
-.wb-prompt-text { font-weight: 600; margin-top: 0.9em; line-height: 1.35; }
-.wb-required { color: #b00020; font-weight: 600; }
-.wb-help { color: #666; font-size: 0.9em; line-height: 1.35; margin-bottom: 0.2em; }
-.wb-error { color: #b00020; font-weight: 600; }
-.wb-ok { color: #1b5e20; font-weight: 600; }
-.wb-counter { color: #666; font-size: 0.85em; }
-.wb-counter-over { color: #b00020; font-weight: 600; font-size: 0.85em; }
-.wb-message { border-left: 4px solid #1565c0; background: #f3f7fc; padding: 0.8em 1em; line-height: 1.45; }
-.wb-entry { border: 1px solid #ddd; border-radius: 6px; padding: 0.6em 1em; margin: 0.6em 0; }
-.wb-entry-meta { color: #666; font-size: 0.9em; }
-.wb-answer { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.2em 0 0.6em 0; }
-.wb-comment { border-left: 3px solid #7cb342; padding-left: 0.7em; margin: 0.4em 0; white-space: pre-wrap; }
-.wb-column-title { font-weight: 600; font-size: 1.1em; margin-top: 1em; }
-</style>
-"""
-
-
-def text_html(text: object, css_class: str = "", tag: str = "div") -> str:
-    """``text`` as an HTML element whose content is escaped: always shown as text, never markup."""
-    cls = f' class="{html.escape(css_class, quote=True)}"' if css_class else ""
-    return f"<{tag}{cls}>{html.escape(str(text), quote=True)}</{tag}>"
+from ..html import text_html
 
 
 def text_widget(text: object, css_class: str = "", tag: str = "div") -> widgets.HTML:

@@ -20,7 +20,8 @@ from .. import access, retro
 from ..errors import AccessDenied, NotFoundError, WorkbookError
 from ..store.core import utcnow
 from .entry import EntryForm, FormContext, checkin_form, reflection_form, retro_form
-from .fields import STYLE, text_html, text_widget
+from ..html import STYLE
+from .fields import text_html, text_widget
 from .journal import JournalView
 
 if TYPE_CHECKING:

@@ -6,12 +6,13 @@ dropdowns, ``.click()`` a button, and assert on the store.
 """
 from __future__ import annotations
 
-import html
 import math
 import textwrap
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
+
+from ..html import esc
 import numpy as np
 
 from ..errors import WorkbookError
@@ -29,9 +30,6 @@ _TABLE_STYLE = (
 )
 
 
-def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
 
 def _table_html(result: MatchResult, names: dict[str, str]) -> str:
     frame = matching.result_frame(result, names)
@@ -40,11 +38,11 @@ def _table_html(result: MatchResult, names: dict[str, str]) -> str:
         if r.matched:
             cls = "fixed" if r.fixed else ""
             score = f"{r.score:.2f}{' (fixed)' if r.fixed else ''}"
-            rows.append(f"<tr class='{cls}'><td>{_esc(r.mentor)}</td><td>{_esc(r.mentee)}</td>"
-                        f"<td>{score}</td><td>{_esc(r.reasons)}</td></tr>")
+            rows.append(f"<tr class='{cls}'><td>{esc(r.mentor)}</td><td>{esc(r.mentee)}</td>"
+                        f"<td>{score}</td><td>{esc(r.reasons)}</td></tr>")
         else:
-            rows.append(f"<tr class='unmatched'><td><i>unmatched</i></td><td>{_esc(r.mentee)}</td>"
-                        f"<td></td><td>{_esc(r.reasons)}</td></tr>")
+            rows.append(f"<tr class='unmatched'><td><i>unmatched</i></td><td>{esc(r.mentee)}</td>"
+                        f"<td></td><td>{esc(r.reasons)}</td></tr>")
     return (f"{_TABLE_STYLE}<table class='wb-match'><thead><tr><th>Mentor</th><th>Mentee</th><th>Score</th>"
             f"<th>Reasons</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
@@ -98,7 +96,7 @@ class MatchingPanel:
     def _show(self) -> None:
         """Redraw the summary, the table and the choices from ``result``."""
         r = self.result
-        self.summary.value = f"<b>{_esc(matching.summary(r))}</b>"
+        self.summary.value = f"<b>{esc(matching.summary(r))}</b>"
         self.table.value = _table_html(r, self.names)
         matched = [(f"{self._name(p.mentee_id)} ← {self.names.get(p.mentor_id, p.mentor_id)}", p.mentee_id)
                    for p in sorted(r.pairs, key=lambda p: self.names.get(p.mentee_id, p.mentee_id))]
@@ -115,7 +113,7 @@ class MatchingPanel:
 
     def _say(self, text: str, ok: bool = True) -> None:
         colour = "#166534" if ok else "#b91c1c"
-        body = _esc(text).replace("\n", "<br>")
+        body = esc(text).replace("\n", "<br>")
         self.status.value = f"<span style='color:{colour}'>{body}</span>"
 
     def swap(self) -> None:

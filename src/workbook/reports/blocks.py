@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 import io
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
+
+from ..html import esc
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -21,34 +22,6 @@ SUMMARY_KEY = "workbook"
 #: Readable at A4 width: 8 in wide at 100 dpi is 800 px, the width of the page's text column.
 FIGSIZE = (8.0, 3.5)
 DPI = 100
-
-STYLE = """<style>
-.wb-report{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.45;max-width:52rem}
-.wb-report h1{font-size:1.7rem;margin:.2rem 0}
-.wb-muted{color:#555}
-.wb-report table.wb-table{border-collapse:collapse;margin:.4rem 0 1rem 0;font-size:.92rem}
-.wb-report table.wb-table th,.wb-report table.wb-table td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
-.wb-report table.wb-table th{background:#f3f4f6;white-space:nowrap}
-.wb-report table.wb-table td.wb-nw{white-space:nowrap}
-.wb-report table.wb-table tr.wb-alert td{background:#fde8e8}
-.wb-suppressed{color:#777;font-style:italic}
-.wb-entry{border-left:3px solid #c7d2fe;padding:.3rem .8rem;margin:.8rem 0}
-.wb-entry h4{margin:.1rem 0 .3rem 0;font-size:1rem}
-.wb-entry .wb-q{font-weight:600;margin-top:.35rem}
-.wb-entry .wb-a{margin:0 0 0 .8rem;white-space:pre-wrap}
-.wb-badge{display:inline-block;border-radius:.6rem;padding:0 .5rem;font-size:.78rem;background:#eef2ff;color:#3730a3}
-.wb-comment{background:#f0fdf4;border-radius:.3rem;padding:.3rem .6rem;margin:.4rem 0}
-.wb-bar{display:inline-block;height:.7rem;background:#6366f1;border-radius:.2rem;vertical-align:middle}
-.wb-bartrack{display:inline-block;width:8rem;height:.7rem;background:#e5e7eb;border-radius:.2rem;margin-right:.4rem}
-.wb-stats{display:flex;flex-wrap:wrap;gap:.6rem;margin:.5rem 0}
-.wb-stat{border:1px solid #e5e7eb;border-radius:.4rem;padding:.4rem .8rem;min-width:7rem}
-.wb-stat b{display:block;font-size:1.3rem}
-</style>"""
-
-
-def esc(value: Any) -> str:
-    """HTML-escape anything (None becomes an empty string)."""
-    return "" if value is None else html.escape(str(value), quote=True)
 
 
 class Block:

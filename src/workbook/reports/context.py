@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ..errors import ConfigError
-from .blocks import Block, esc, fmt
+from ..html import esc
+from .blocks import Block, fmt
 
 if TYPE_CHECKING:
     from ..store import Cohort, Comment, Entry, Store

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import context
-from .blocks import STYLE, Block, Chart, esc
+from ..html import STYLE, esc
+from .blocks import Block, Chart
 from .runner import TEMPLATES_DIR, page_name
 
 if TYPE_CHECKING:

@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo
 from .. import access, analytics, mentoring
 from ..access import Viewer
 from ..errors import NotFoundError
-from .blocks import STYLE, Block, Chart, esc, fmt, new_figure, note, progress_bar, stats, suppressed, table
+from ..html import STYLE, esc
+from .blocks import Block, Chart, fmt, new_figure, note, progress_bar, stats, suppressed, table
 from .context import Period, local, local_date, now_or_end, ordered_answers, period, render_entries, report_store
 
 if TYPE_CHECKING:
