@@ -56,6 +56,7 @@ benchmarks: $(STAMP) system-deps
 	$(BIN)/python benchmarks/matching.py
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/forms.py
+	$(BIN)/python benchmarks/server.py
 
 clean:
 	rm -rf $(VENV) .jupyter workbook.db workbook.db-wal workbook.db-shm reports
