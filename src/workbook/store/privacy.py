@@ -139,7 +139,7 @@ class PrivacyMixin(RetroMixin):
                  .values(owner_id=None)),
                 ("links", access_tokens.delete().where(sa.and_(access_tokens.c.cohort_id == cohort_id,
                                                                  access_tokens.c.person_id == person_id))),
-                ("exports_logged", exports.delete().where(sa.and_(exports.c.cohort_id == cohort_id,
+                ("export_log", exports.delete().where(sa.and_(exports.c.cohort_id == cohort_id,
                                                                     exports.c.person_hash == h))),
                 ("memberships", memberships.delete().where(sa.and_(memberships.c.cohort_id == cohort_id,
                                                                      memberships.c.person_id == person_id))),
