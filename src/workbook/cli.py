@@ -21,32 +21,127 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def clean_errors(fn: F) -> F:
-    """Turn a :class:`WorkbookError` into one clear message and a non-zero exit, never a traceback."""
+    """Turn a :class:`WorkbookError` into one clear message and a non-zero exit, never a traceback.
+
+    An ``OSError`` (a file that cannot be read or written) is the user's to fix, not a bug: the
+    message names the file and the system's reason.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except WorkbookError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+            _fail(error_line(exc), exc.exit_code)
+        except (click.ClickException, click.Abort):
+            raise  # a usage mistake: the group prints it
+        except OSError as exc:
+            if os.environ.get("WORKBOOK_DEBUG"):
+                raise
+            _fail(os_error_line(exc), 1)
         except Exception as exc:  # a bug of ours: still one clear message, the traceback on request
             if os.environ.get("WORKBOOK_DEBUG"):
                 raise
-            click.echo(f"Internal error ({type(exc).__name__}: {exc}). This is a bug in workbook; "
-                       "run again with WORKBOOK_DEBUG=1 for the traceback and report it.", err=True)
-            sys.exit(70)
+            _fail(f"Internal error ({type(exc).__name__}: {exc}). This is a bug in workbook; "
+                  "run again with WORKBOOK_DEBUG=1 for the traceback and report it.", 70)
 
     return wrapper  # type: ignore[return-value]
 
 
-def open_store(ctx: click.Context, create: bool = True) -> Any:
+def _fail(message: str, code: int) -> None:
+    from .text import printable
+
+    # Messages may quote the input (a roster cell, a path): never hand a terminal raw control characters.
+    click.echo(printable(message), err=True)
+    sys.exit(code)
+
+
+def error_line(exc: WorkbookError) -> str:
+    """``Error: ...`` for ``exc``: one line when it has at most one problem, else one line per problem under it."""
+    from .errors import ValidationError
+
+    if isinstance(exc, ValidationError) and len(exc.problems) == 1:
+        return f"Error: {exc.summary}: {exc.problems[0]}"
+    return f"Error: {exc}"
+
+
+def os_error_line(exc: OSError) -> str:
+    """``Error: cannot use FILE (REASON) ...`` for a file the system refused us."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if exc.filename is None:
+        return f"Error: {reason}; check the paths you gave and their permissions."
+    target = f"{exc.filename} -> {exc.filename2}" if exc.filename2 else str(exc.filename)
+    return f"Error: cannot use {target} ({reason}); check the path and its permissions."
+
+
+class _Days(click.FloatRange):
+    """A positive, finite number of days (FloatRange alone lets ``nan`` through)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if number != number:
+            self.fail(f"{value!r} is not a number of days", param, ctx)
+        return number
+
+
+class OutFile(click.Path):
+    """A file to write: its folder must already exist (no folder is made around it), and it is no folder."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = Path(super().convert(value, param, ctx))
+        if not path.parent.is_dir():
+            self.fail(f"folder {path.parent} does not exist; create it first or write somewhere else", param, ctx)
+        return path
+
+
+class OutFolder(click.Path):
+    """A folder to write into: made if missing, but only inside a folder that exists."""
+
+    def __init__(self) -> None:
+        super().__init__(file_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = Path(super().convert(value, param, ctx))
+        if not path.is_dir() and not path.parent.is_dir():
+            self.fail(f"folder {path.parent} does not exist; create it first or write somewhere else", param, ctx)
+        return path
+
+
+class Workbook(click.Group):
+    """The command group: a usage mistake is one ``Error:`` line too, with where to read more."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+            _fail(f"Error: {exc.format_message().rstrip('.')}{where}.", exc.exit_code)
+        except click.ClickException as exc:
+            _fail(f"Error: {exc.format_message()}", exc.exit_code)
+        except click.Abort:
+            _fail("Aborted: nothing was changed.", 1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def open_store(ctx: click.Context, create: bool = False) -> Any:
+    """The store of ``--db``; only ``init`` and ``db upgrade`` create one (``create=True``).
+
+    The store is closed when the command ends, so SQLite leaves no ``-wal``/``-shm`` files behind.
+    """
     from .store import Store
 
-    return Store(ctx.obj.get("db"), create=create)
+    store = Store(ctx.obj.get("db"), create=create)
+    ctx.call_on_close(store.close)
+    return store
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Workbook, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", envvar="WORKBOOK_DB_URL", default=None, metavar="URL",
               help="Database: a file path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DB "
                    "(default: $WORKBOOK_DB_URL or ./workbook.db).")
@@ -66,6 +161,7 @@ def init(ctx: click.Context) -> None:
     from .store import Store
 
     store = Store(ctx.obj.get("db"), check_version=False)
+    ctx.call_on_close(store.close)
     store.upgrade()
     click.echo(f"Database ready at {store._safe_url()} (schema {store.current_revision()}).")
 
@@ -83,6 +179,7 @@ def db_upgrade(ctx: click.Context) -> None:
     from .store import Store
 
     store = Store(ctx.obj.get("db"), check_version=False)
+    ctx.call_on_close(store.close)
     before = store.current_revision()
     store.upgrade()
     after = store.current_revision()
@@ -216,8 +313,9 @@ def entries(ctx: click.Context, cohort_id: str, person: str | None, fmt: str) ->
 
 @main.command()
 @click.argument("cohort_id")
-@click.option("--seed", default=7, show_default=True, help="Same seed, same data.")
-@click.option("--weeks", default=8, show_default=True, help="How many weeks of activity.")
+@click.option("--seed", default=7, show_default=True, type=click.IntRange(min=0), help="Same seed, same data.")
+@click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 104),
+              help="How many weeks of activity.")
 @click.pass_context
 @clean_errors
 def sample(ctx: click.Context, cohort_id: str, seed: int, weeks: int) -> None:
@@ -237,7 +335,7 @@ def sample(ctx: click.Context, cohort_id: str, seed: int, weeks: int) -> None:
 @click.argument("cohort_id")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "xapi"]), default="csv", show_default=True)
 @click.option("--person", default=None, help="Export everything of this one person instead (JSON).")
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="File to write.")
+@click.option("--out", type=OutFile(), required=True, help="File to write (in a folder that exists).")
 @click.pass_context
 @clean_errors
 def export(ctx: click.Context, cohort_id: str, fmt: str, person: str | None, out: Path) -> None:
@@ -299,11 +397,12 @@ def erase(ctx: click.Context, cohort_id: str, person_id: str, yes: bool, erased_
 @click.option("--role", type=click.Choice(["participant", "coach", "facilitator"]), default=None,
               help="Only members with this role (default: everyone).")
 @click.option("--person", "people", multiple=True, metavar="ID", help="Only this member (repeatable).")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
+@click.option("--out", type=OutFile(), default=None,
               help="Write the links to this CSV file (readable by you only) instead of printing them.")
 @click.option("--base-url", default="http://127.0.0.1:8866", show_default=True,
               help="Where participants reach `workbook serve`.")
-@click.option("--expires", type=float, default=None, metavar="DAYS", help="Links stop working after DAYS days.")
+@click.option("--expires", type=_Days(min=0, min_open=True, max=3650), default=None, metavar="DAYS",
+              help="Links stop working after DAYS days.")
 @click.option("--exercise", default=None, help="The exercise the links open, on its own form's link (default: gibbs).")
 @click.option("--session", "session_id", type=int, default=None, help="Open this session instead, on the link of its exercise's form.")
 @click.option("--revoke", "revoke_id", default=None, metavar="PERSON", help="Stop every link of PERSON instead.")
@@ -315,14 +414,24 @@ def invite(ctx: click.Context, cohort_id: str, role: str | None, people: tuple[s
     """Create personal form links for a cohort (re-inviting replaces old links), or --revoke one person's."""
     from .invite import create_links, revoke_links, write_links_csv
 
-    store = open_store(ctx, create=False)
+    store = open_store(ctx)
     if revoke_id:
         n = revoke_links(store, cohort_id, revoke_id)
         click.echo(f"Revoked {n} live link key(s) of {revoke_id!r} in {cohort_id!r}; their links no longer work.")
         return
-    invitations = create_links(store, cohort_id, role=role, people=people or None, base_url=base_url,
-                               expires_days=expires, exercise=exercise, session_id=session_id)
+    made = out is not None and not out.exists()
+    if out is not None:  # a file we cannot write fails here, before any link is replaced
+        os.close(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    try:
+        invitations = create_links(store, cohort_id, role=role, people=people or None, base_url=base_url,
+                                   expires_days=expires, exercise=exercise, session_id=session_id)
+    except BaseException:
+        if made:
+            out.unlink(missing_ok=True)  # type: ignore[union-attr]
+        raise
     if not invitations:
+        if made:
+            out.unlink(missing_ok=True)  # type: ignore[union-attr]
         click.echo("Nobody matched; no links were made.")
         return
     if out is not None:
@@ -339,13 +448,15 @@ def invite(ctx: click.Context, cohort_id: str, role: str | None, people: tuple[s
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8866, show_default=True, type=int, help="Port (never silently changed).")
+@click.option("--port", default=8866, show_default=True, type=click.IntRange(1, 65535),
+              help="Port (never silently changed).")
 @click.option("--preheat/--no-preheat", default=False, show_default=True,
               help="Keep a warm kernel per form ready (faster first page, more memory).")
-@click.option("--pool-size", default=1, show_default=True, type=int, help="Warm kernels per form with --preheat.")
-@click.option("--cull-idle", default=3600, show_default=True, type=int, metavar="SECONDS",
+@click.option("--pool-size", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Warm kernels per form with --preheat.")
+@click.option("--cull-idle", default=3600, show_default=True, type=click.IntRange(min=1), metavar="SECONDS",
               help="Shut down a form's kernel after this long without activity.")
-@click.option("--cull-interval", default=60, show_default=True, type=int, metavar="SECONDS",
+@click.option("--cull-interval", default=60, show_default=True, type=click.IntRange(min=1), metavar="SECONDS",
               help="How often idle kernels are looked for.")
 @click.pass_context
 @clean_errors
@@ -356,7 +467,7 @@ def serve(ctx: click.Context, host: str, port: int, preheat: bool, pool_size: in
 
     options = ServeOptions(host=host, port=port, db_url=ctx.obj.get("db"), preheat=preheat, pool_size=pool_size,
                            cull_idle_timeout=cull_idle, cull_interval=cull_interval)
-    open_store(ctx, create=False).close()  # a missing or outdated database is reported before Voila starts
+    open_store(ctx).close()  # a missing or outdated database is reported before Voila starts
     click.echo(f"Serving the forms at http://{host}:{port}/ (Ctrl-C stops).")
     code = run_voila(options)
     click.echo("Stopped.")
@@ -426,7 +537,7 @@ def match_cmd(ctx: click.Context, cohort_id: str, do_apply: bool, weights: str, 
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Reports run at once (default: CPU count).")
 @click.option("--engine", type=click.Choice(["pool", "papermill"]), default="pool", show_default=True,
               help="pool: warm kernels reused across reports; papermill: one fresh kernel per report.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--out", "out_dir", type=OutFolder(), default=None,
               help="Output folder (default: reports/COHORT).")
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               default=None, help="Folder with your own participant/mentee/cohort.ipynb (default: the shipped ones).")

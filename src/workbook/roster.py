@@ -7,10 +7,11 @@ problem imports nothing.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import math
 import re
 import tomllib
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import FieldProblem, RosterError, WorkbookError
 from .store.models import ROLES, VISIBILITIES, Cohort, Membership
+from .text import bad_character, printable
 
 if TYPE_CHECKING:
     from .store import Store
@@ -59,61 +61,123 @@ def split_values(cell: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in re.split(r"[|;,]", cell or "") if v.strip())
 
 
-def _decode(path: Path) -> str:
-    raw = path.read_bytes()
+def _read_text(path: Path, what: str, how_to_make: str) -> str:
+    """The text of one cohort file, or a :class:`RosterError` naming the file and what to do.
+
+    Any ``OSError`` (no permission, a folder where the file should be, a broken link) says which
+    file and the system's reason; a special file (a pipe) is refused before it could block.
+    """
+    if not path.exists() and not path.is_symlink():
+        raise RosterError(f"{path} is missing", [FieldProblem(what, how_to_make)])
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise RosterError(f"{path} is not a regular file; nothing was imported: replace it with the {what} file")
     try:
-        text = raw.decode("utf-8-sig")  # spreadsheet exports often start with a BOM
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RosterError(f"cannot read {path} ({exc.strerror or exc}); nothing was imported: make it a "
+                          f"readable file and import again") from None
+    try:
+        return raw.decode("utf-8-sig")  # spreadsheet exports often start with a BOM
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise RosterError(f"{path.name} is not UTF-8 text; nothing was imported", [FieldProblem(
-            "encoding", f"byte 0x{raw[exc.start]:02x} is not UTF-8: save the file as 'CSV UTF-8' and import again",
-            line)]) from None
-    return text
+            "encoding", f"byte 0x{raw[exc.start]:02x} is not UTF-8: save the file as UTF-8 (in a spreadsheet: "
+            "'CSV UTF-8') and import again", line)]) from None
+
+
+def _settings_problems(value: Any, where: str) -> list[FieldProblem]:
+    """Problems of a value that will be stored as JSON: refused characters, numbers JSON cannot hold."""
+    problems: list[FieldProblem] = []
+    if isinstance(value, str):
+        bad = bad_character(value)
+        if bad:
+            problems.append(FieldProblem(where, bad))
+    elif isinstance(value, float) and not math.isfinite(value):
+        problems.append(FieldProblem(where, f"{value} is not a number that can be stored; write a finite number"))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            bad = bad_character(str(key))
+            if bad:
+                problems.append(FieldProblem(f"{where}.{printable(str(key))}" if where else printable(str(key)),
+                                             f"the name {bad}"))
+            else:
+                problems.extend(_settings_problems(item, f"{where}.{key}" if where else str(key)))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            problems.extend(_settings_problems(item, f"{where}[{i}]"))
+    return problems
+
+
+def _as_json(value: Any) -> Any:
+    """TOML dates and times become ISO strings, so settings fit the JSON column on both databases."""
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    if isinstance(value, (dt.date, dt.time)):  # dt.datetime is a dt.date
+        return value.isoformat()
+    return value
+
+
+def _whole_number(table: dict[str, Any], key: str, where: str, default: int,
+                  problems: list[FieldProblem]) -> None:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        problems.append(FieldProblem(f"{where}.{key}", f"{value!r} must be a whole number of at least 1 "
+                                     f"(default {default})"))
 
 
 def read_cohort_config(path: Path, default_id: str) -> Cohort:
     """Parse ``cohort.toml`` into a :class:`Cohort` (every problem listed)."""
-    if not path.is_file():
-        raise RosterError(f"{path} is missing", [FieldProblem(
-            "cohort.toml", "create it with at least: name = \"...\" and timezone = \"Europe/London\"")])
+    text = _read_text(path, "cohort.toml", "create it with at least: name = \"...\" and timezone = \"Europe/London\"")
     try:
-        data = tomllib.loads(_decode(path))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RosterError(f"{path.name} is not valid TOML; nothing was imported",
-                          [FieldProblem("toml", str(exc))]) from None
+                          [FieldProblem("toml", f"{exc}; fix the syntax (strings need quotes)")]) from None
     problems: list[FieldProblem] = []
-    cid = str(data.get("id", default_id))
-    if not _ID_RE.match(cid):
-        problems.append(FieldProblem("id", "use letters, digits, '.', '_' or '-' (at most 64)"))
+    cid = data.get("id", default_id)
+    if not isinstance(cid, str) or not _ID_RE.match(cid):
+        problems.append(FieldProblem("id", f"{printable(repr(cid))} is not an id: use letters, digits, '.', '_' "
+                                     "or '-' (at most 64)"))
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.append(FieldProblem("name", "give the cohort a name, e.g. name = \"Spring leadership programme\""))
+    elif bad_character(name):
+        problems.append(FieldProblem("name", str(bad_character(name))))
     tz = data.get("timezone", "UTC")
     if not isinstance(tz, str) or not valid_timezone(tz):
-        problems.append(FieldProblem("timezone", f"{tz!r} is not a time zone; use an IANA name like \"Europe/Madrid\""))
-    privacy = data.get("privacy", {})
-    if not isinstance(privacy, dict):
-        problems.append(FieldProblem("privacy", "must be a table: [privacy]"))
-        privacy = {}
+        problems.append(FieldProblem("timezone", f"{printable(repr(tz))} is not a time zone; use an IANA name like "
+                                     "\"Europe/Madrid\""))
+    tables: dict[str, dict[str, Any]] = {}
+    for table in ("privacy", "retro", "checkins"):
+        value = data.get(table, {})
+        if not isinstance(value, dict):
+            problems.append(FieldProblem(table, f"must be a table: write [{table}] on a line of its own, "
+                                         "then its settings below it"))
+            value = {}
+        tables[table] = value
+    privacy = tables["privacy"]
+    _whole_number(privacy, "min_group_size", "privacy", 5, problems)
     mgs = privacy.get("min_group_size", 5)
-    if isinstance(mgs, bool) or not isinstance(mgs, int) or mgs < 1:
-        problems.append(FieldProblem("privacy.min_group_size", "must be a whole number of at least 1 (default 5)"))
     vis = privacy.get("default_visibility", "coach")
-    if vis not in VISIBILITIES:
+    if not isinstance(vis, str) or vis not in VISIBILITIES:
         problems.append(FieldProblem("privacy.default_visibility", f"must be one of {', '.join(VISIBILITIES)}"))
+    _whole_number(tables["retro"], "votes_per_person", "retro", 3, problems)
+    _whole_number(tables["checkins"], "cadence_days", "checkins", 14, problems)
+    settings = {k: v for k, v in data.items() if k not in ("id", "name", "timezone", "privacy")}
+    if not problems:
+        problems.extend(_settings_problems(settings, ""))
     if problems:
         raise RosterError(f"{path.name} has problems; nothing was imported", problems)
-    settings = {k: v for k, v in data.items() if k not in ("id", "name", "timezone", "privacy")}
-    return Cohort(id=cid, name=str(name).strip(), timezone=str(tz), min_group_size=int(mgs),
-                  default_visibility=str(vis), settings=settings)
+    return Cohort(id=str(cid), name=str(name).strip(), timezone=str(tz), min_group_size=int(mgs),
+                  default_visibility=str(vis), settings=_as_json(settings))
 
 
 def parse_roster(path: Path, cohort_timezone: str = "UTC") -> list[Membership]:
     """Parse and validate ``roster.csv``: comma or semicolon separated, UTF-8 with or without BOM."""
-    if not path.is_file():
-        raise RosterError(f"{path} is missing", [FieldProblem(
-            "roster.csv", f"create it with the columns: {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}")])
-    text = _decode(path)
+    text = _read_text(path, "roster.csv",
+                      f"create it with the columns: {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}")
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ("\t" if first.count("\t") > first.count(",") else ",")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -128,7 +192,7 @@ def parse_roster(path: Path, cohort_timezone: str = "UTC") -> list[Membership]:
             problems.append(FieldProblem(req, "required column is missing from the header", 1))
     unknown = [c for c in cols if c not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     for c in unknown:
-        problems.append(FieldProblem(c or "(blank)", f"unknown column; known: "
+        problems.append(FieldProblem(printable(c) or "(blank)", f"unknown column; known: "
                                      f"{', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)}", 1))
     if problems:
         raise RosterError(f"{path.name} has problems; nothing was imported", problems)
@@ -152,8 +216,15 @@ def parse_roster(path: Path, cohort_timezone: str = "UTC") -> list[Membership]:
     coach_refs: list[tuple[int, str]] = []
     members: list[Membership] = []
     for ln, r in rows:
+        bad = {c: bad_character(v) for c, v in r.items()}
+        bad = {c: why for c, why in bad.items() if why}
+        for c, why in bad.items():  # NUL, ESC, a line break...: refused on both databases alike
+            problems.append(FieldProblem(c, str(why), ln))
+        r = {c: "" if c in bad and c not in ("id", "name", "email", "role") else v for c, v in r.items()}
         pid = r["id"]
-        if not _ID_RE.match(pid):
+        if "id" in bad:
+            pass
+        elif not _ID_RE.match(pid):
             problems.append(FieldProblem("id", f"{pid!r} is not a valid id (letters, digits, '.', '_', '-')", ln))
         elif pid in seen:
             problems.append(FieldProblem("id", f"duplicate id {pid!r} (first on line {seen[pid]})", ln))
@@ -161,10 +232,10 @@ def parse_roster(path: Path, cohort_timezone: str = "UTC") -> list[Membership]:
             seen[pid] = ln
         if not r["name"]:
             problems.append(FieldProblem("name", "is empty", ln))
-        if not _EMAIL_RE.match(r["email"]):
+        if "email" not in bad and not _EMAIL_RE.match(r["email"]):
             problems.append(FieldProblem("email", f"{r['email']!r} is not an email address", ln))
         role = r["role"].lower()
-        if role not in ROLES:
+        if "role" not in bad and role not in ROLES:
             problems.append(FieldProblem("role", f"unknown role {r['role']!r}; use one of {', '.join(ROLES)}", ln))
         tz = r.get("timezone") or cohort_timezone
         if not valid_timezone(tz):
@@ -221,13 +292,18 @@ def import_cohort(store: "Store", directory: Path | str, *, readmit: Iterable[st
         problems: list[FieldProblem] = []
         for f in sorted(ex_dir.glob("*.toml")):
             try:
-                custom.append(load_exercise_file(f).to_dict())
+                template = load_exercise_file(f).to_dict()
             except WorkbookError as exc:
                 problems.append(FieldProblem(f"exercises/{f.name}", str(exc)))
+                continue
+            # Its text is shown in every form and stored in the cohort's settings: same rule as answers.
+            bad = [FieldProblem(f"exercises/{f.name}", str(p)) for p in _settings_problems(template, "")]
+            problems.extend(bad)
+            custom.append(template)
         if problems:
             raise RosterError("custom exercises have problems; nothing was imported", problems)
     synonyms: dict[str, str] = {}
-    if (folder / "synonyms.toml").is_file():
+    if (folder / "synonyms.toml").exists():
         from .matching import load_synonyms
 
         try:
@@ -235,6 +311,10 @@ def import_cohort(store: "Store", directory: Path | str, *, readmit: Iterable[st
         except WorkbookError as exc:
             raise RosterError("synonyms.toml has problems; nothing was imported",
                               [FieldProblem("synonyms.toml", str(exc))]) from None
+        bad = _settings_problems(synonyms, "")
+        if bad:
+            raise RosterError("synonyms.toml has problems; nothing was imported",
+                              [FieldProblem("synonyms.toml", str(p)) for p in bad])
     cohort = replace(cohort, settings={**cohort.settings, "custom_exercises": custom, "synonyms": synonyms})
     ids = {m.person_id for m in members}
     readmit = sorted(set(readmit))

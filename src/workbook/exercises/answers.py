@@ -5,6 +5,7 @@ import re
 from collections.abc import Mapping
 
 from workbook.errors import FieldProblem, ValidationError
+from workbook.text import bad_character
 
 from .model import MAX_TEXT_LENGTH, Exercise, Prompt
 
@@ -24,7 +25,8 @@ def validate_answers(
     """Check ``answers`` (keyed by prompt id) and return the normalised dict to store.
 
     Text is stored exactly as typed (never stripped or escaped: escaping happens at display
-    time), but blank text counts as unanswered. Scale answers become ``int`` (``"4"`` is
+    time), but blank text counts as unanswered, and text with a control character other than
+    tab and line breaks (NUL, ESC...) is refused on every database alike. Scale answers become ``int`` (``"4"`` is
     accepted, ``True`` is not); list answers become a list with blank items dropped.
     Unanswered optional prompts are left out of the result. Every problem is collected and
     raised together as one ``ValidationError`` whose fields are prompt ids; an answer set with
@@ -81,6 +83,9 @@ def _check_text(value: object, limit: int) -> object:
         return FieldProblem("", "must be text")
     if not value.strip():
         return _MISSING
+    bad = bad_character(value)
+    if bad:
+        return FieldProblem("", bad)
     return _too_long(value, limit) or value
 
 
@@ -101,6 +106,8 @@ def _check_scale(value: object, prompt: Prompt) -> object:
     elif isinstance(value, str):
         if not value.strip():
             return _MISSING
+        if bad_character(value):  # "4\x85" would strip to 4: refuse it like any other text
+            return FieldProblem("", f"{_scale_message(prompt)}; it {bad_character(value)}")
         if _INT_RE.fullmatch(value.strip()):
             number = int(value.strip())
     if number is None or not prompt.scale_min <= number <= prompt.scale_max:
@@ -128,8 +135,11 @@ def _check_list(value: object, prompt: Prompt, limit: int) -> object:
             messages.append(f"item {position} must be text")
         elif item.strip():
             items.append(item)
+            bad = bad_character(item)
             problem = _too_long(item, limit, f"item {position} is")
-            if problem:
+            if bad:
+                messages.append(f"item {position} {bad}")
+            elif problem:
                 messages.append(problem.message)
     if prompt.max_items is not None and len(items) > prompt.max_items:
         extra = len(items) - prompt.max_items

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import AccessDenied, FieldProblem, NotFoundError, StoreError, ValidationError
+from ..text import bad_character
 from .core import insert_id, utcnow
 from .models import VISIBILITIES, Entry, Revision, Session
 from .people import PeopleMixin
@@ -137,6 +138,8 @@ class EntriesMixin(PeopleMixin):
                     closes_at: dt.datetime | None = None) -> Session:
         """Open a run of an exercise for a cohort."""
         ex = self.exercise(exercise_id, cohort_id)
+        if title and bad_character(title):
+            raise ValidationError("session not opened", [FieldProblem("title", str(bad_character(title)))])
         opens = opens_at or utcnow()
         if closes_at is not None and closes_at <= opens:
             raise ValidationError("the session would close before it opens",
@@ -207,7 +210,8 @@ class EntriesMixin(PeopleMixin):
         if vis not in VISIBILITIES:
             raise ValidationError("unknown visibility", [FieldProblem(
                 "visibility", f"{vis!r} is not one of {', '.join(VISIBILITIES)}")])
-        if draft.client_id is not None and not (0 < len(draft.client_id) <= 64):
+        if draft.client_id is not None and (not 0 < len(draft.client_id) <= 64
+                                            or bad_character(draft.client_id, one_line=True)):
             raise ValidationError("bad submission id", [FieldProblem("client_id", "must be 1-64 characters")])
         return dict(cohort_id=cohort_id, author_id=draft.author_id, exercise_id=ex.id, kind=ex.kind,
                     session_id=draft.session_id, visibility=vis, answers=clean, mood=_mood(clean),

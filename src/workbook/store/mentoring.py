@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import FieldProblem, NotFoundError, ValidationError
+from ..text import bad_character
 from .core import insert_id, utcnow
 from .entries import EntriesMixin
 from .models import Comment, Goal, Pairing
@@ -33,6 +34,9 @@ def _pairing(r: Any) -> Pairing:
 def _check_text(field: str, text: str, limit: int) -> str:
     if not text or not text.strip():
         raise ValidationError(f"{field} is empty", [FieldProblem(field, "write something first")])
+    bad = bad_character(text)
+    if bad:  # refused before any SQL, so both databases answer alike
+        raise ValidationError(f"{field} has a character that cannot be stored", [FieldProblem(field, bad)])
     if len(text) > limit:
         raise ValidationError(f"{field} is too long", [FieldProblem(
             field, f"is {len(text):,} characters long; the limit is {limit:,}: shorten it")])
@@ -116,6 +120,8 @@ class MentoringMixin(EntriesMixin):
         self.get_goal(goal_id)
         if isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100:
             raise ValidationError("progress is out of range", [FieldProblem("progress", "give a whole number from 0 to 100")])
+        if note and bad_character(note):
+            raise ValidationError("progress not recorded", [FieldProblem("note", str(bad_character(note)))])
         now = at or utcnow()
         with self.write() as conn:
             conn.execute(goal_progress.insert().values(goal_id=goal_id, entry_id=entry_id, progress=progress,

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import FieldProblem, NotFoundError, ValidationError
+from ..text import bad_character
 from .core import insert_id, utcnow
 from .mentoring import MentoringMixin
 from .models import AccessGrant
@@ -78,6 +79,8 @@ class RetroMixin(MentoringMixin):
 
     def add_group(self, session_id: int, title: str, card_ids: list[int]) -> int:
         """Group cards under a theme."""
+        if bad_character(title):
+            raise ValidationError("theme not saved", [FieldProblem("title", str(bad_character(title)))])
         with self.write() as conn:
             gid = int(insert_id(conn, retro_groups.insert().values(session_id=session_id, title=title,
                                                                 created_at=utcnow())))
@@ -97,6 +100,8 @@ class RetroMixin(MentoringMixin):
         """An action item out of a retro (owner and due date optional)."""
         if not text.strip():
             raise ValidationError("empty action item", [FieldProblem("text", "say what will be done")])
+        if bad_character(text):
+            raise ValidationError("action item not saved", [FieldProblem("text", str(bad_character(text)))])
         if owner_id:
             self.get_membership(cohort_id, owner_id)
         now = utcnow()
