@@ -372,3 +372,38 @@ def test_text_answers_are_kept_identical_or_rejected(
         else:
             assert prompt_id not in stored
     assert set(stored) <= set(answers)
+
+
+# --- characters ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x0b", "\x1b", "\x7f", "\x9f", "\ud83d"])
+def test_control_characters_are_refused_in_every_prompt_type(char: str) -> None:
+    name = {"\x00": "U+0000 NUL", "\x1b": "U+001B ESC", "\x7f": "U+007F DEL"}.get(char, f"U+{ord(char):04X}")
+    with pytest.raises(ValidationError) as err:
+        validate_answers(ALL, {"story": f"ab{char}", "note": "ok", "mood": f"3{char}", "pick": f"a{char}",
+                               "items": ["fine", f"x{char}"]})
+    got = problems_of(err)
+    assert set(got) == {"story", "mood", "pick", "items"}
+    if char == "\ud83d":  # half of a surrogate pair (as JSON can carry one): not text at all
+        assert got["story"] == ["contains U+D83D at position 3, half of a character pair and not text; "
+                                "type the text again"]
+    else:
+        assert got["story"] == [f"contains a control character ({name}) at position 3; remove it "
+                                "(only tab and line breaks are allowed)"]
+        assert got["items"] == [f"item 2 contains a control character ({name}) at position 2; remove it "
+                                "(only tab and line breaks are allowed)"]
+    assert got["mood"][0].startswith("must be a whole number from 1 to 5")
+    assert got["pick"] == ["choose one of: a, b, c"]
+
+
+def test_tab_and_every_line_break_a_browser_sends_are_kept() -> None:
+    text = "one\ttwo\r\nthree\nfour\rfive"
+    assert validate_answers(ALL, {"story": text, "items": ["a\tb", "c\r\n"]}) == {"story": text, "items": ["a\tb", "c\r\n"]}
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.text(max_size=30), st.characters(categories=["Cc", "Cs"], exclude_characters="\t\n\r"), st.text(max_size=30))
+def test_any_other_control_character_anywhere_is_refused(before: str, char: str, after: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        validate_answers(ALL, {"story": "x" + before + char + after})
+    assert list(problems_of(err)) == ["story"]

@@ -142,3 +142,61 @@ def test_synonyms_are_stored_and_bad_ones_rejected(store: Store, tmp_path: Path)
     with pytest.raises(RosterError, match="synonyms.toml"):
         import_cohort(store, d)
     assert dump(store) == before
+
+
+@pytest.mark.parametrize("column, row", [
+    ("name", "p1,P\x00at,p1@x.org,participant,,,,UTC,English,0\n"),
+    ("email", "p1,Pat,p1\x1b@x.org,participant,,,,UTC,English,0\n"),
+    ("skills", "p1,Pat,p1@x.org,participant,,sql|\x7fpython,,UTC,English,0\n"),
+    ("languages", "p1,Pat,p1@x.org,participant,,,,UTC,Engl\x85ish,0\n"),
+    ("role", "p1,Pat,p1@x.org,partici\x00pant,,,,UTC,English,0\n"),
+])
+def test_control_characters_are_reported_with_line_and_column(tmp_path: Path, column: str, row: str) -> None:
+    d = make_cohort(tmp_path, HEADER + "p0,Ok,p0@x.org,participant,,,,UTC,English,0\n" + row)
+    with pytest.raises(RosterError) as err:
+        parse_roster(d / "roster.csv")
+    # One problem, at the cell: the same row is not also blamed for a bad e-mail or an unknown role.
+    [problem] = err.value.problems
+    assert (problem.field, problem.line) == (column, 3)
+    assert problem.message.startswith("contains a control character (U+") and "remove it" in problem.message
+
+
+def test_tab_and_quoted_line_breaks_are_kept(tmp_path: Path) -> None:
+    d = make_cohort(tmp_path, HEADER + 'p1,"Pat\tSmith",p1@x.org,participant,,"sql\r\nmore",,UTC,English,0\n')
+    [m] = parse_roster(d / "roster.csv")
+    assert m.name == "Pat\tSmith" and m.skills == ("sql\r\nmore",)
+
+
+def test_a_roster_that_cannot_be_read_names_the_file_and_the_reason(tmp_path: Path, store: Store) -> None:
+    d = make_cohort(tmp_path, GOOD)
+    (d / "roster.csv").unlink()
+    (d / "roster.csv").mkdir()  # reading a folder fails for root too (IsADirectoryError, an OSError)
+    with pytest.raises(RosterError) as err:
+        import_cohort(store, d)
+    assert str(err.value) == (f"cannot read {d / 'roster.csv'} (Is a directory); nothing was imported: "
+                              "make it a readable file and import again")
+    assert store.find_cohorts() == []
+
+
+def test_cohort_toml_tables_and_numbers_are_checked(tmp_path: Path, store: Store) -> None:
+    d = make_cohort(tmp_path, GOOD, 'name = "T"\nprivacy = "open"\n[retro]\nvotes_per_person = "three"\n'
+                                    '[checkins]\ncadence_days = 0\n')
+    with pytest.raises(RosterError) as err:
+        import_cohort(store, d)
+    assert {p.field: p.message for p in err.value.problems} == {
+        "privacy": "must be a table: write [privacy] on a line of its own, then its settings below it",
+        "retro.votes_per_person": "'three' must be a whole number of at least 1 (default 3)",
+        "checkins.cadence_days": "0 must be a whole number of at least 1 (default 14)",
+    }
+    assert store.find_cohorts() == []
+
+
+def test_synonyms_with_control_characters_are_rejected(store: Store, tmp_path: Path) -> None:
+    d = make_cohort(tmp_path, GOOD)
+    (d / "synonyms.toml").write_text('[synonyms]\nsql = ["postgres\\u0000"]\n', encoding="utf-8")
+    with pytest.raises(RosterError) as err:
+        import_cohort(store, d)
+    assert [str(p) for p in err.value.problems] == [
+        "synonyms.toml: postgres\\x00: the name contains a control character (U+0000 NUL) at position 9; remove it "
+        "(only tab and line breaks are allowed)"]
+    assert store.find_cohorts() == []
