@@ -30,6 +30,44 @@ PREPARE = '__import__("workbook.reports.kernel", fromlist=["_"]).prepare()'
 RESET = '__import__("workbook.reports.kernel", fromlist=["_"]).reset()'
 
 
+_manager_class: list[type] = []
+
+
+def kernel_manager_class() -> type:
+    """The kernel manager of report kernels, whose ``python3`` is always the interpreter running the batch.
+
+    A batch must run the workbook of the command that started it. By name, ``python3`` is the
+    first such kernel spec Jupyter finds: a user's ``ipykernel install --user`` of another Python
+    would shadow a wheel install's own interpreter (whose kernels then cannot import workbook, or
+    import another copy). Other kernel names are looked up as usual.
+    """
+    if _manager_class:
+        return _manager_class[0]
+    from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+    from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpec, KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class ThisPythonKernelSpecs(KernelSpecManager):
+        """Kernel specs in which ``python3`` is this interpreter's ipykernel."""
+
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+            """This interpreter for ``python3``, the usual lookup for any other name."""
+            if kernel_name == NATIVE_KERNEL_NAME:
+                return self.kernel_spec_class(resource_dir=RESOURCES, **get_kernel_dict())
+            return super().get_kernel_spec(kernel_name)
+
+    class ReportKernelManager(AsyncKernelManager):
+        """An AsyncKernelManager resolving kernel names through :class:`ThisPythonKernelSpecs`."""
+
+        @default("kernel_spec_manager")
+        def _kernel_spec_manager_default(self) -> KernelSpecManager:
+            return ThisPythonKernelSpecs(data_dir=self.data_dir)
+
+    _manager_class.append(ReportKernelManager)
+    return ReportKernelManager
+
+
 class KernelStartError(RuntimeError):
     """A pooled kernel could not be started (twice)."""
 
@@ -69,7 +107,6 @@ class WarmKernel:
                 time.sleep(0.5)
 
     def _start(self) -> None:
-        from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.paths import jupyter_runtime_dir
         from jupyter_core.utils import run_sync
 
@@ -77,8 +114,8 @@ class WarmKernel:
         # so the batch's writes stay where CI allows them and a leak would be visible there.
         runtime = Path(jupyter_runtime_dir())
         runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name,
-                                     connection_file=str(runtime / f"kernel-workbook-{uuid.uuid4().hex}.json"))
+        self.km = kernel_manager_class()(kernel_name=self.kernel_name,
+                                         connection_file=str(runtime / f"kernel-workbook-{uuid.uuid4().hex}.json"))
         run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGS))
         self.kc = self.km.client()
         self.kc.start_channels()

@@ -176,10 +176,11 @@ def run_report(job: ReportJob, out_dir: Path, *, engine: str = "pool", warm_kern
     ipynb = out_dir / f"{job.stem}.ipynb"
     page = out_dir / f"{job.stem}.html"
     t0 = time.perf_counter()
-    from .engine import KERNEL_ARGS
+    from .engine import KERNEL_ARGS, kernel_manager_class
 
+    # Both engines run this interpreter's python3 kernel (see kernel_manager_class).
     extra: dict[str, Any] = ({"warm_kernel": warm_kernel} if engine == "pool"
-                             else {"extra_arguments": list(KERNEL_ARGS)})
+                             else {"extra_arguments": list(KERNEL_ARGS), "kernel_manager_class": kernel_manager_class()})
     attempts = 2
     for attempt in range(1, attempts + 1):
         try:
