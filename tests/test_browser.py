@@ -16,7 +16,8 @@ import pytest
 
 from workbook import Store, access, import_cohort
 
-from .browser_support import CHROMIUM, ROOT, Server, fill_prompt, launch_chromium, running_server, wait_for_form
+from .browser_support import (CHROMIUM, ROOT, Server, fill_prompt, kernel_pids, launch_chromium, running_server,
+                              wait_for_form)
 
 pytestmark = [
     pytest.mark.slow,
@@ -215,27 +216,23 @@ def test_screenshots_were_written(site: dict[str, Any]) -> None:
     print(f"\nscreenshots in {site['work']}: {', '.join(shots)}")
 
 
-def kernel_count(server: Server) -> int:
-    import psutil
-
-    procs = psutil.Process(server.proc.pid).children(recursive=True)
-    return sum("ipykernel" in " ".join(p.cmdline()) for p in procs if p.is_running())
-
-
 def test_leaving_the_page_shuts_its_kernel_down(site: dict[str, Any], page: Any) -> None:
     import time
 
     server = site["server"]
+    # Kernels are told apart by pid (kernel_pids skips processes that exit or turn zombie while it
+    # looks), so this page's own kernel is the one that appears with it, whatever else is running.
+    earlier = kernel_pids(server)
     page.goto(form_url(server, "journal", site["keys"]["p02"]))
     page.wait_for_selector(".wb-journal", timeout=60_000)
     assert "_xsrf" in {c["name"] for c in page.context.cookies()}
-    before = kernel_count(server)
-    assert before >= 1
+    mine = kernel_pids(server) - earlier
+    assert len(mine) == 1, mine
     page.goto("about:blank")  # beforeunload: Voila posts the shutdown with the _xsrf cookie's value
     deadline = time.monotonic() + 15
-    while kernel_count(server) >= before and time.monotonic() < deadline:
+    while mine & kernel_pids(server) and time.monotonic() < deadline:
         time.sleep(0.3)
-    assert kernel_count(server) < before
+    assert not mine & kernel_pids(server)
     assert "'_xsrf' argument missing" not in server.log.read_text(errors="replace")
 
 

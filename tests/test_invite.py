@@ -218,7 +218,7 @@ def test_serve_runs_the_forms_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> Non
 
     import psutil
 
-    from tests.browser_support import free_port, server_env, wait_for_port
+    from tests.browser_support import Server, free_port, kernel_pids, server_env, wait_for_port
 
     db = f"sqlite:///{tmp_path / 'data' / 'wb.db'}"
     store = Store(db)
@@ -236,15 +236,21 @@ def test_serve_runs_the_forms_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> Non
         html = urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/render/journal.ipynb?key={key}",
                                       timeout=60).read().decode()
         assert "widget-view+json" in html and "Traceback" not in html
-        kernels = [p for p in psutil.Process(proc.pid).children(recursive=True)
-                   if "ipykernel" in " ".join(p.cmdline())]
+        kernels = [psutil.Process(pid) for pid in kernel_pids(Server(proc, port, tmp_path / "unused.log"))]
         assert kernels
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=30)
         assert proc.returncode == 0
         assert b"Stopped." in out and b"Kernel shutdown" in out
-        psutil.wait_procs(kernels, timeout=10)
-        assert not any(k.is_running() and k.status() != psutil.STATUS_ZOMBIE for k in kernels)
+        _, alive = psutil.wait_procs(kernels, timeout=10)
+
+        def running(k: psutil.Process) -> bool:  # a zombie or a process gone while we look is not running
+            try:
+                return k.status() != psutil.STATUS_ZOMBIE
+            except psutil.NoSuchProcess:
+                return False
+
+        assert not [k for k in alive if running(k)]
     finally:
         if proc.poll() is None:
             proc.kill()
