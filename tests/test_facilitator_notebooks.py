@@ -3,11 +3,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from workbook import Store, access, import_cohort, retro
+from workbook.coach import CoachDesk
+from workbook.html import esc
 
 from .conftest import EXAMPLE, ROOT
+
+
+def shown(out: Path) -> list[str]:
+    """What an executed notebook shows: the value of every HTML widget (from the saved widget state).
+
+    papermill has already raised if a cell failed, so the tests look at what a person would see.
+    """
+    nb = nbformat.read(out, as_version=4)
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    views = [o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"] for c in nb.cells
+             if c.cell_type == "code" for o in c.outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(views) == 1 and views[0] in state  # one page, displayed with its saved state
+    return [m["state"]["value"] for m in state.values() if m["model_name"] == "HTMLModel"]
 
 
 @pytest.fixture
@@ -30,8 +46,14 @@ def test_live_retro_notebook_runs(jupyter_env: Path) -> None:
     pm.execute_notebook(str(ROOT / "notebooks/facilitator/live_retro.ipynb"), str(out),
                         parameters={"db_url": f"sqlite:///{db}"}, kernel_name="python3", progress_bar=False,
                         cwd=str(jupyter_env))
-    text = out.read_text(encoding="utf-8")
-    assert "application/vnd.jupyter.widget-view+json" in text and '"ename"' not in text
+    html = shown(out)
+    participants = len(store.find_members("example", "participant"))
+    assert f"1 of {participants} participants" in "\n".join(html)
+    wind = [h for h in html if "<h4>Wind: what is pushing us forward?</h4>" in h]
+    assert wind == ["<div style='min-width:220px;margin-right:1.5em'><h4>Wind: what is pushing us forward?</h4>"
+                    "<ul><li>Good coaches <b>(0)</b></li></ul></div>"]
+    assert "<ol><li>Good coaches (0 votes)</li></ol>" in html
+    store.close()
 
 
 @pytest.mark.slow
@@ -44,9 +66,23 @@ def test_coach_notebook_runs(jupyter_env: Path) -> None:
     store = Store(f"sqlite:///{db}")
     import_cohort(store, EXAMPLE)
     generate_sample(store, "example", weeks=2)
+    mentees = [m for m in store.find_members("example", "participant") if m.coach_id == "c02"]
+    for m in mentees:  # the newest entries: the mentee shown first has one of each
+        store.add_entry("example", m.person_id, "kolb", {"experience": f"SHARED-{m.person_id}", "observations": "o",
+                                                         "experiments": ["e"]}, visibility="coach")
+        store.add_entry("example", m.person_id, "kolb", {"experience": f"PRIVATE-{m.person_id}", "observations": "o",
+                                                         "experiments": ["e"]}, visibility="private")
     out = jupyter_env / "coach.ipynb"
     pm.execute_notebook(str(ROOT / "notebooks/coach/review.ipynb"), str(out),
                         parameters={"db_url": f"sqlite:///{db}", "coach": "c02"}, kernel_name="python3",
                         progress_bar=False, cwd=str(jupyter_env))
-    text = out.read_text(encoding="utf-8")
-    assert "application/vnd.jupyter.widget-view+json" in text and '"ename"' not in text
+    html = "\n".join(shown(out))
+    overview = CoachDesk(store, access.viewer_for(store, "example", "c02")).overview
+    assert {s.person_id for s in overview} == {m.person_id for m in mentees}
+    for s in overview:  # every mentee in the table, overdue or not, as the API computes it
+        assert f"<tr><td>{esc(s.name)}</td><td>{s.shared_entries}</td>" in html
+    first = overview[0].person_id
+    assert f"SHARED-{first}" in html  # the first mentee's entries shared with the coach are shown...
+    assert "PRIVATE-" not in html  # ...and nobody's private entry is
+    assert html.count(">overdue</b>") == sum(s.overdue for s in overview)
+    store.close()
