@@ -186,9 +186,26 @@ def test_cohort_report_with_a_session_and_no_participants_yet(store: Store, tmp_
     store.add_session("empty", "gibbs", "First", opens_at=MON)
     report = CohortReport.load("empty", db_url=store.url)
     assert "Gibbs" in report.completion().html
-    for section in ("header", "participation_chart", "participation_table", "sessions", "mood_chart", "mood_table",
-                    "retros", "action_items", "pairing", "shared_reflections"):
-        getattr(report, section)()
+    header = report.header()
+    assert "<h1>Cohort report: Empty</h1>" in header.html
+    assert header.summary == "0 participants, 0 entries in 0 weeks, 1 sessions"
+    empty = {  # each section says in words that there is nothing, rather than drawing an empty table
+        "participation_chart": "No entries in this period.",
+        "participation_table": "Nothing in this period.",
+        "mood_chart": "No week had 5 or more people recording a mood.",
+        "mood_table": "Nothing in this period.",
+        "retros": "No retro in this period.",
+        "action_items": "No open action items.",
+        "shared_reflections": "Nothing was shared with the cohort in this period.",
+    }
+    for section, words in empty.items():
+        html = getattr(report, section)().html
+        assert words in html and "<table" not in html and "<img" not in html, (section, html)
+    sessions = report.sessions().html  # the session is listed, with nobody in it yet
+    row = sessions.split("<tbody>")[1].split("</tr>")[0]
+    assert [c.rsplit(">", 1)[1] for c in row.split("</td>")[:-1]] == [MON.date().isoformat(), "First", "gibbs", "0"]
+    pairing = report.pairing().html
+    assert "with a coach" in pairing and "without a coach" in pairing and "Nothing in this period." in pairing
 
 
 def test_completion_does_not_give_back_a_small_session() -> None:
