@@ -32,17 +32,22 @@ def test_desk_shows_shared_only_and_comments_flow(example: Store) -> None:
     shared = example.add_entry("example", "p01", "gibbs", {**G, "description": "<b>SHARED</b>"}, visibility="coach")
     desk = CoachDesk(example, C01)
     desk.picker.value = "p01"
-    html = "".join(w.children[0].value for w in desk.entries.children)
-    assert "&lt;b&gt;SHARED&lt;/b&gt;" in html and "PRIVATE-TEXT" not in html
-    box = desk.entries.children[0]
-    textarea, (release_now, send) = box.children[-2], box.children[-1].children
-    textarea.value = "Well observed"
-    send.click()
+    assert list(desk.entry_boxes) == [shared.id]  # the private entry has no box at all
+    box = desk.entry_boxes[shared.id]
+    assert "&lt;b&gt;SHARED&lt;/b&gt;" in box.header.value and "PRIVATE-TEXT" not in box.header.value
+    box.comment.value = "Well\x1b[2J observed"
+    box.send.click()
+    assert "control character (U+001B ESC)" in desk.status.value and example.find_comments([shared.id]) == []
+    box.comment.value = "Well observed"
+    assert not box.release_now.value
+    box.send.click()
     [c] = example.find_comments([shared.id])
     assert c.body == "Well observed" and not c.released
-    release_button = desk.entries.children[0].children[1].children[0]
-    release_button.click()
+    box = desk.entry_boxes[shared.id]  # the desk redrew the entry with its draft comment
+    assert list(box.release) == [c.id]
+    box.release[c.id].click()
     assert example.find_comments([shared.id])[0].released
+    assert desk.entry_boxes[shared.id].release == {}  # nothing left to release
 
 
 def test_desk_is_not_for_participants(example: Store) -> None:

@@ -29,11 +29,16 @@ def test_dashboard_shows_board_and_adds_actions(example: Store) -> None:
     d.add_button.click()
     [item] = example.find_action_items("example", session_id=s.id)
     assert (item["text"], item["owner_id"], item["due"]) == ("Share the agenda a day early", "p03", dt.date(2026, 12, 1))
-    d.items.children[0].children[0].click()  # Done
+    assert list(d.done_buttons) == [item["id"]] and not d.done_buttons[item["id"]].disabled
+    d.done_buttons[item["id"]].click()
     assert example.find_action_items("example", session_id=s.id)[0]["status"] == "done"
+    assert d.done_buttons[item["id"]].disabled  # refreshed: done once
     d.item_text.value = "   "
     d.add_button.click()
     assert "say what will be done" in d.status.value
+    d.item_text.value = "Book\x00 the room"
+    d.add_button.click()
+    assert "control character (U+0000 NUL)" in d.status.value
     assert len(example.find_action_items("example", session_id=s.id)) == 1
 
 

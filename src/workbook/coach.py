@@ -52,6 +52,18 @@ def mentee_overview(store: "Store", coach: Viewer, *, now: dt.datetime | None = 
     return sorted(out, key=lambda s: (not s.overdue, -(s.days_since_checkin or 1e9), s.name))
 
 
+@dataclass
+class EntryBox:
+    """The widgets of one shown entry, by name (for the notebook's own code and for tests)."""
+
+    header: widgets.HTML
+    comment: widgets.Textarea
+    release_now: widgets.Checkbox
+    send: widgets.Button
+    #: comment id -> its Release button (drafts only)
+    release: dict[int, widgets.Button]
+
+
 class CoachDesk:
     """Pick a mentee, read what they shared, comment (released now or later), follow their goals."""
 
@@ -61,6 +73,8 @@ class CoachDesk:
         self.table = widgets.HTML(self._overview_html())
         self.picker = widgets.Dropdown(options=[(s.name, s.person_id) for s in self.overview], description="Mentee")
         self.entries = widgets.VBox()
+        #: entry id -> the widgets of that entry, as shown for the picked mentee
+        self.entry_boxes: dict[int, EntryBox] = {}
         self.goals = widgets.HTML()
         self.status = widgets.HTML()
         self.picker.observe(lambda _: self.show(), names="value")
@@ -89,6 +103,7 @@ class CoachDesk:
             f"<li>{esc(g.title)}: {g.progress}% ({esc(g.status)})</li>" for g in goals) + "</ul>"
         shared = access.mentee_entries(self.store, self.coach, mentee)
         comments = access.visible_comments(self.store, self.coach, shared)
+        self.entry_boxes = {}
         self.entries.children = [self._entry_box(e, [c for c in comments if c.entry_id == e.id]) for e in shared]
 
     def _entry_box(self, entry: "Entry", comments: list[Any]) -> widgets.Widget:
@@ -103,18 +118,21 @@ class CoachDesk:
         header = widgets.HTML(f"<h4>{esc(exercise.title)} <small>{esc(when)} · shared with "
                               f"{esc(entry.visibility)}</small></h4>" + "".join(lines))
         notes = []
+        releases: dict[int, widgets.Button] = {}
         for c in comments:
             state = "released" if c.released else "draft (not yet visible to your mentee)"
             row: list[widgets.Widget] = [widgets.HTML(f"<i>{esc(c.body)}</i> — {state}")]
             if not c.released:
                 release = widgets.Button(description="Release", layout=widgets.Layout(width="90px"))
                 release.on_click(lambda _, cid=c.id: self.release(cid))
+                releases[c.id] = release
                 row.insert(0, release)
             notes.append(widgets.HBox(row))
         box = widgets.Textarea(placeholder="Your comment", layout=widgets.Layout(width="95%", height="70px"))
         now = widgets.Checkbox(value=False, description="Release to mentee now")
         send = widgets.Button(description="Add comment", button_style="primary")
         send.on_click(lambda _: self.comment(entry.id, box.value, now.value))
+        self.entry_boxes[entry.id] = EntryBox(header, box, now, send, releases)
         return widgets.VBox([header, *notes, box, widgets.HBox([now, send])],
                             layout=widgets.Layout(border="1px solid #ddd", padding="6px", margin="6px 0"))
 

@@ -37,6 +37,8 @@ class LiveRetro:
         self.add_button = widgets.Button(description="Add action item", button_style="primary")
         self.add_button.on_click(lambda _: self.add_item())
         self.items = widgets.VBox()
+        #: action item id -> its Done button, as last refreshed
+        self.done_buttons: dict[int, widgets.Button] = {}
         self.status = widgets.HTML()
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
         self.refresh_button.on_click(lambda _: self.refresh())
@@ -65,6 +67,7 @@ class LiveRetro:
         self.board.children = columns
         self.top.value = "<ol>" + "".join(f"<li>{esc(c.text)} ({c.votes} votes)</li>" for c in b.top(5)) + "</ol>"
         rows = []
+        self.done_buttons = {}
         for item in retro.action_items(self.store, self.viewer, status=None):
             if item["session_id"] != self.session_id:
                 continue
@@ -73,6 +76,7 @@ class LiveRetro:
             done = widgets.Button(description="Done", disabled=item["status"] != "open",
                                   layout=widgets.Layout(width="80px"))
             done.on_click(lambda _, i=item["id"]: self._done(i))
+            self.done_buttons[item["id"]] = done
             rows.append(widgets.HBox([done, label]))
         self.items.children = rows
 
