@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
-from workbook import Store, StoreError, ValidationError, access, import_cohort
+from workbook import Store, StoreError, ValidationError, access
 from workbook.cli import main
 
 from .conftest import EXAMPLE, PG_ADMIN_URL, _pg_admin, dump
