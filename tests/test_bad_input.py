@@ -104,6 +104,15 @@ def test_init_and_db_upgrade_create_folders_and_the_database(tmp_path: Path) -> 
         assert r.exit_code == 0 and "No cohorts yet" in r.output
 
 
+def test_a_path_with_url_characters_is_still_that_path(tmp_path: Path) -> None:
+    """'?', '#' and '%' in a folder name stay in the path (pasted into a URL, '?' began a query string)."""
+    db = tmp_path / "odd ?x=1#frag%41" / "wb.db"
+    r = cli("--db", str(db), "init")
+    assert r.exit_code == 0 and r.output.startswith(f"Database ready at {db} ("), r.output
+    assert tree(tmp_path) == {"odd ?x=1#frag%41", "odd ?x=1#frag%41/wb.db"}
+    assert cli("--db", str(db), "cohort", "list").exit_code == 0
+
+
 def test_a_folder_is_not_a_database(tmp_path: Path) -> None:
     for command in (["cohort", "list"], ["init"], ["people", "example"]):
         line = one_error(cli("--db", str(tmp_path), *command), 1)
@@ -313,6 +322,22 @@ def test_invite_out_where_nobody_may_write_replaces_no_link(example: Store) -> N
     assert line.startswith(f"Error: cannot use {target} (") and "check the path and its permissions" in line
     assert dump(example) == before  # no key was replaced: the link already sent keeps working
     assert access.authenticate(example, key).person_id == "p01"
+
+
+
+@pytest.mark.parametrize("args", [["--format", "csv"], ["--format", "xapi"], ["--format", "parquet"],
+                                  ["--person", "p01"]])
+def test_export_where_nobody_may_write(example: Store, args: list[str]) -> None:
+    folder = _sys_folder()
+    if folder is None:
+        pytest.skip("no folder that refuses root here")
+    before = dump(example)
+    line = one_error(cli("--db", example.url, "export", "example", *args, "--out", str(folder / "export.out")), 1)
+    assert str(folder / "export.out") in line and "Permission denied" in line
+    after = dump(example)
+    if "xapi" in args:  # the cohort's pseudonym key is made on first use, before the file is opened
+        after.pop("pseudonym_keys"), before.pop("pseudonym_keys")
+    assert after == before  # no export recorded that did not happen
 
 
 def test_invite_that_fails_after_the_out_check_leaves_no_file(example: Store, tmp_path: Path) -> None:

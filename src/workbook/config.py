@@ -40,7 +40,11 @@ def normalize_db_url(url_or_path: str) -> str:
     if not value:
         raise ConfigError("the database URL is empty; set WORKBOOK_DB_URL or pass --db")
     if "://" not in value:
-        return f"sqlite:///{value}"
+        # A plain path: built as a URL, so a '?', '#' or '%' in a folder name stays part of the path
+        # (pasted into "sqlite:///" it would start a query string and open another file).
+        from sqlalchemy.engine import URL
+
+        return URL.create("sqlite", database=value).render_as_string(hide_password=False)
     scheme = value.split("://", 1)[0]
     if scheme in ("postgres", "postgresql"):
         # psycopg 3 is the driver we ship; plain postgresql:// would look for psycopg2.

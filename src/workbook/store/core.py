@@ -154,7 +154,12 @@ class StoreBase:
             raise
 
     def _safe_url(self) -> str:
-        return safe_url(self.url)
+        """How messages name the database: a SQLite file by its path, a server by its URL without password."""
+        try:
+            path = sqlite_file(sa.make_url(self.url))
+        except Exception:
+            path = None
+        return str(path) if path is not None else safe_url(self.url)
 
     def _connect_first(self) -> None:
         """Connect once now, so a wrong address or a file that is no database fails here, clearly."""
