@@ -23,6 +23,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from .browser_support import Server, kernel_pids
 from .conftest import EXAMPLE, ROOT
 
 pytestmark = pytest.mark.slow
@@ -130,8 +131,8 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
         status, page = http_get(f"{base}/voila/render/reflection.ipynb?key={key}&exercise=gibbs")
         assert status == 200, page[-2000:]
         assert "application/vnd.jupyter.widget-view+json" in page  # the form's widgets were built by a kernel
-        kernels = [p for p in psutil.Process(server.pid).children(recursive=True)
-                   if any("ipykernel" in part for part in p.cmdline())]
+        # by pid, skipping processes that exit or turn zombie while we look (psutil.ZombieProcess)
+        kernels = [psutil.Process(pid) for pid in kernel_pids(Server(server, port, work / "serve.log"))]
         assert kernels, "no kernel process"
         for k in kernels:  # the venv's interpreter (a symlink to the base Python, so compare paths, not targets)
             assert Path(k.cmdline()[0]).is_relative_to(venv) or Path(k.cmdline()[0]) == py, k.cmdline()
