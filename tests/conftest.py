@@ -106,3 +106,15 @@ def dump(store: Store) -> dict[str, list[tuple]]:
         for name, table in metadata.tables.items():
             out[name] = sorted((tuple(map(repr, r)) for r in conn.execute(sa.select(table))))
     return out
+
+
+@pytest.fixture(scope="module")
+def jupyter_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Jupyter, IPython and matplotlib state in a temporary folder (inherited by the kernels)."""
+    base = tmp_path_factory.mktemp("jupyter")
+    with pytest.MonkeyPatch.context() as mp:
+        for var, sub in (("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "mpl"), ("JUPYTER_RUNTIME_DIR", "runtime")):
+            (base / sub).mkdir()
+            mp.setenv(var, str(base / sub))
+        mp.setenv("MPLBACKEND", "Agg")
+        yield base

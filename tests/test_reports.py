@@ -87,18 +87,6 @@ def pages_with(batch: BatchResult, text: str, suffix: str = ".html") -> set[str]
 
 
 @pytest.fixture(scope="module")
-def jupyter_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Jupyter, IPython and matplotlib state in a temporary folder (inherited by the kernels)."""
-    base = tmp_path_factory.mktemp("jupyter")
-    with pytest.MonkeyPatch.context() as mp:
-        for var, sub in (("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "mpl"), ("JUPYTER_RUNTIME_DIR", "runtime")):
-            (base / sub).mkdir()
-            mp.setenv(var, str(base / sub))
-        mp.setenv("MPLBACKEND", "Agg")
-        yield base
-
-
-@pytest.fixture(scope="module")
 def canary_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     root = tmp_path_factory.mktemp("canary")
     url = f"sqlite:///{root / 'wb.db'}"
