@@ -216,14 +216,14 @@ def parse_roster(path: Path, cohort_timezone: str = "UTC") -> list[Membership]:
     coach_refs: list[tuple[int, str]] = []
     members: list[Membership] = []
     for ln, r in rows:
-        bad = {c: bad_character(v) for c, v in r.items()}
-        bad = {c: why for c, why in bad.items() if why}
-        for c, why in bad.items():  # NUL, ESC, a line break...: refused on both databases alike
-            problems.append(FieldProblem(c, str(why), ln))
-        r = {c: "" if c in bad and c not in ("id", "name", "email", "role") else v for c, v in r.items()}
+        # NUL, ESC, DEL...: refused here, so SQLite and PostgreSQL answer alike (tab and line breaks pass).
+        bad = {c: why for c, v in r.items() if (why := bad_character(v))}
+        problems.extend(FieldProblem(c, why, ln) for c, why in bad.items())
+        # A refused optional cell counts as empty, so one character does not also fail other checks.
+        r = {c: "" if c in bad and c not in REQUIRED_COLUMNS else v for c, v in r.items()}
         pid = r["id"]
         if "id" in bad:
-            pass
+            pass  # already reported
         elif not _ID_RE.match(pid):
             problems.append(FieldProblem("id", f"{pid!r} is not a valid id (letters, digits, '.', '_', '-')", ln))
         elif pid in seen:
