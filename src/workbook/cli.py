@@ -5,6 +5,7 @@ Heavy imports (pandas, nbformat, papermill) happen inside the commands that need
 """
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -36,8 +37,8 @@ def clean_errors(fn: F) -> F:
         except (click.ClickException, click.Abort):
             raise  # a usage mistake: the group prints it
         except OSError as exc:
-            if os.environ.get("WORKBOOK_DEBUG"):
-                raise
+            if os.environ.get("WORKBOOK_DEBUG") or exc.errno == errno.EPIPE:
+                raise  # `workbook entries X | head`: click ends quietly when the reader goes away
             _fail(os_error_line(exc), 1)
         except Exception as exc:  # a bug of ours: still one clear message, the traceback on request
             if os.environ.get("WORKBOOK_DEBUG"):
