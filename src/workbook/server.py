@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import html
 import logging
 import os
 import re
@@ -39,6 +38,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import tornado.web
+from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.handlers import KernelHandler
 from jupyter_server.utils import url_path_join
 from voila.app import Voila
@@ -50,6 +50,7 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from . import access
 from .errors import AccessDenied, WorkbookError
+from .html import esc
 
 log = logging.getLogger("workbook.server")
 
@@ -106,14 +107,9 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     """Tornado's access log, with the path only (never the query string, which carries the key)."""
     status = handler.get_status()
     req = handler.request
-    line = "%d %s %s %.1fms"
-    args = (status, req.method, redact(req.path), 1000.0 * req.request_time())
-    if status < 400:
-        logging.getLogger("tornado.access").debug(line, *args)
-    elif status < 500:
-        logging.getLogger("tornado.access").info(line, *args)
-    else:
-        logging.getLogger("tornado.access").warning(line, *args)
+    level = logging.DEBUG if status < 400 else logging.INFO if status < 500 else logging.WARNING
+    logging.getLogger("tornado.access").log(level, "%d %s %s %.1fms", status, req.method, redact(req.path),
+                                            1000.0 * req.request_time())
 
 
 def _digest(secret: str) -> str:
@@ -164,12 +160,12 @@ def message_html(text: str, title: str = "workbook") -> str:
     """A small standalone page with one message (no script, no external resource)."""
     return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{html.escape(title)}</title><style>"
+            f"<title>{esc(title)}</title><style>"
             "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:38rem;margin:12vh auto;"
             "padding:0 1.2rem;color:#1f2933;line-height:1.5}"
             ".wb-message{border-left:4px solid #3b6fb6;padding:.8rem 1rem;background:#f3f6fb}"
             "</style></head><body>"
-            f"<p class='wb-message wb-page-message'>{html.escape(text)}</p></body></html>")
+            f"<p class='wb-message wb-page-message'>{esc(text)}</p></body></html>")
 
 
 class _MessageMixin:
@@ -210,9 +206,7 @@ class _BindingKernelManager:
         return getattr(self._real, name)
 
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:
-        kernel_id = self._real.start_kernel(*args, **kwargs)
-        if asyncio.iscoroutine(kernel_id) or isinstance(kernel_id, asyncio.Future):
-            kernel_id = await kernel_id
+        kernel_id = await ensure_async(self._real.start_kernel(*args, **kwargs))
         self._on_kernel(kernel_id)
         return str(kernel_id)
 
@@ -256,18 +250,21 @@ class GatedVoilaHandler(_MessageMixin, TornadoVoilaHandler):
             self.request.query = f"{self.request.query}&{extra}" if self.request.query else extra
             self.request.arguments.setdefault(access.LINK_PARAMETER, []).append(key.encode())
         else:
-            self.set_cookie(KEY_COOKIE, key, path=self.settings.get("server_url", "/"), httponly=True,
-                            samesite="Strict", secure=self.request.protocol == "https")
+            self._set_private_cookie(KEY_COOKIE, key)
         secret = self.get_cookie(CLIENT_COOKIE)
         if not secret or not _SECRET_RE.match(secret):
             secret = secrets.token_urlsafe(32)
-        self.set_cookie(CLIENT_COOKIE, secret, path="/", httponly=True, samesite="Strict",
-                        secure=self.request.protocol == "https")
+        self._set_private_cookie(CLIENT_COOKIE, secret)
         self._client_secret = secret
         # Voila's page posts /voila/api/shutdown/<kernel> with the _xsrf cookie's value when the tab
         # closes; reading the token sets that cookie (voila issue 1458).
         _ = self.xsrf_token
         self.gate.prune(self.settings["kernel_manager"].list_kernel_ids())
+
+    def _set_private_cookie(self, name: str, value: str) -> None:
+        """A session cookie no script can read and no other site can make the browser send."""
+        self.set_cookie(name, value, path=self.settings.get("server_url", "/"), httponly=True, samesite="Strict",
+                        secure=self.request.protocol == "https")
 
     @property
     def kernel_manager(self) -> Any:  # type: ignore[override]
@@ -407,8 +404,7 @@ def prepare_environment() -> None:
     """Per-server secrets the kernels inherit (the preheated kernels' query route)."""
     if not _SECRET_RE.match(os.environ.get(QUERY_SECRET_ENV, "")):
         os.environ[QUERY_SECRET_ENV] = secrets.token_urlsafe(32)
-    server_url = "/"
-    os.environ["VOILA_WS_BASE_URL"] = f"{server_url}wbq/{os.environ[QUERY_SECRET_ENV]}/"
+    os.environ["VOILA_WS_BASE_URL"] = f"/wbq/{os.environ[QUERY_SECRET_ENV]}/"  # the server URL is /
 
 
 def main(argv: list[str] | None = None) -> None:
