@@ -85,28 +85,17 @@ class _Days(click.FloatRange):
         return number
 
 
-class OutFile(click.Path):
-    """A file to write: its folder must already exist (no folder is made around it), and it is no folder."""
+class OutPath(click.Path):
+    """Where a command writes: a file, or with ``folder=True`` a folder (made if missing). Either way the
+    folder around it must already exist: no folders are made around it."""
 
-    def __init__(self) -> None:
-        super().__init__(dir_okay=False, path_type=Path)
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        path = Path(super().convert(value, param, ctx))
-        if not path.parent.is_dir():
-            self.fail(f"folder {path.parent} does not exist; create it first or write somewhere else", param, ctx)
-        return path
-
-
-class OutFolder(click.Path):
-    """A folder to write into: made if missing, but only inside a folder that exists."""
-
-    def __init__(self) -> None:
-        super().__init__(file_okay=False, path_type=Path)
+    def __init__(self, *, folder: bool = False) -> None:
+        super().__init__(file_okay=not folder, dir_okay=folder, path_type=Path)
+        self.folder = folder
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         path = Path(super().convert(value, param, ctx))
-        if not path.is_dir() and not path.parent.is_dir():
+        if not (self.folder and path.is_dir()) and not path.parent.is_dir():
             self.fail(f"folder {path.parent} does not exist; create it first or write somewhere else", param, ctx)
         return path
 
@@ -336,7 +325,7 @@ def sample(ctx: click.Context, cohort_id: str, seed: int, weeks: int) -> None:
 @click.argument("cohort_id")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "xapi"]), default="csv", show_default=True)
 @click.option("--person", default=None, help="Export everything of this one person instead (JSON).")
-@click.option("--out", type=OutFile(), required=True, help="File to write (in a folder that exists).")
+@click.option("--out", type=OutPath(), required=True, help="File to write (in a folder that exists).")
 @click.pass_context
 @clean_errors
 def export(ctx: click.Context, cohort_id: str, fmt: str, person: str | None, out: Path) -> None:
@@ -398,7 +387,7 @@ def erase(ctx: click.Context, cohort_id: str, person_id: str, yes: bool, erased_
 @click.option("--role", type=click.Choice(["participant", "coach", "facilitator"]), default=None,
               help="Only members with this role (default: everyone).")
 @click.option("--person", "people", multiple=True, metavar="ID", help="Only this member (repeatable).")
-@click.option("--out", type=OutFile(), default=None,
+@click.option("--out", type=OutPath(), default=None,
               help="Write the links to this CSV file (readable by you only) instead of printing them.")
 @click.option("--base-url", default="http://127.0.0.1:8866", show_default=True,
               help="Where participants reach `workbook serve`.")
@@ -538,7 +527,7 @@ def match_cmd(ctx: click.Context, cohort_id: str, do_apply: bool, weights: str, 
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Reports run at once (default: CPU count).")
 @click.option("--engine", type=click.Choice(["pool", "papermill"]), default="pool", show_default=True,
               help="pool: warm kernels reused across reports; papermill: one fresh kernel per report.")
-@click.option("--out", "out_dir", type=OutFolder(), default=None,
+@click.option("--out", "out_dir", type=OutPath(folder=True), default=None,
               help="Output folder (default: reports/COHORT).")
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               default=None, help="Folder with your own participant/mentee/cohort.ipynb (default: the shipped ones).")
