@@ -71,7 +71,7 @@ def _make_engine(settings: Settings, *, create: bool = True) -> sa.Engine:
     try:
         url = sa.make_url(settings.db_url)
     except (ValueError, sa.exc.ArgumentError) as exc:
-        raise ConfigError(f"{safe_url(settings.db_url)} is not a database URL ({_first_line(exc)}); use a file "
+        raise ConfigError(f"{safe_url(settings.db_url)} is not a database URL ({_short(exc)}); use a file "
                           "path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DB") from None
     if url.get_backend_name() == "sqlite":
         if url.host or url.username or url.password or url.port:
@@ -144,7 +144,7 @@ class StoreBase:
         except WorkbookError:
             raise
         except Exception as exc:  # missing driver, options the driver refuses
-            raise StoreError(f"cannot open database {self._safe_url()}: {_first_line(exc)}") from None
+            raise StoreError(f"cannot open database {self._safe_url()}: {_short(exc)}") from None
         try:
             self._connect_first()
             if check_version:
@@ -297,10 +297,6 @@ def safe_url(url: str) -> str:
     except Exception:
         return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
 
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 def _short(exc: BaseException) -> str:

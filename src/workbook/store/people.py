@@ -29,6 +29,12 @@ def _membership(row: Any) -> Membership:
 _MEMBER_COLS: tuple[Any, ...] = (memberships, people.c.name, people.c.email)
 
 
+def member_not_found(cohort_id: str, person_id: str) -> NotFoundError:
+    """The error for someone who is not (or no longer) a member of the cohort."""
+    return NotFoundError("member", f"{cohort_id}/{person_id}",
+                         f"run `workbook people {cohort_id}` to see who is in the cohort")
+
+
 class PeopleMixin(StoreBase):
     """Verbs for cohorts, people and who belongs where in which role."""
 
@@ -110,8 +116,7 @@ class PeopleMixin(StoreBase):
                                .where((memberships.c.cohort_id == cohort_id)
                                       & (memberships.c.person_id == person_id))).first()
         if row is None:
-            raise NotFoundError("member", f"{cohort_id}/{person_id}",
-                                f"run `workbook people {cohort_id}` to see who is in the cohort")
+            raise member_not_found(cohort_id, person_id)
         return _membership(row)
 
     def find_members(self, cohort_id: str, role: str | Iterable[str] | None = None,

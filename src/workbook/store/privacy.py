@@ -14,8 +14,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..errors import NotFoundError
 from .core import utcnow
+from .people import member_not_found
 from .retro import RetroMixin
 from .schema import (access_tokens, action_items, comments, entries, entry_revisions, erasures, exports, goal_progress,
                      goals, kudos, memberships, milestones, pairings, people, pseudonym_keys, retro_cards, retro_votes,
@@ -106,8 +106,7 @@ class PrivacyMixin(RetroMixin):
             found = conn.execute(sa.select(memberships.c.person_id).where(
                 (memberships.c.cohort_id == cohort_id) & (memberships.c.person_id == person_id))).first()
             if found is None:
-                raise NotFoundError("member", f"{cohort_id}/{person_id}",
-                                    f"run `workbook people {cohort_id}` to see who is in the cohort")
+                raise member_not_found(cohort_id, person_id)
             own = sa.select(entries.c.id).where((entries.c.cohort_id == cohort_id) & (entries.c.author_id == person_id))
             in_cohort = sa.select(entries.c.id).where(entries.c.cohort_id == cohort_id)
             cohort_cards = sa.select(retro_cards.c.id).where(retro_cards.c.entry_id.in_(in_cohort))
@@ -272,8 +271,7 @@ class PrivacyMixin(RetroMixin):
             at = conn.execute(sa.select(memberships.c.created_at).where(
                 (memberships.c.cohort_id == cohort_id) & (memberships.c.person_id == person_id))).scalar()
         if at is None:
-            raise NotFoundError("member", f"{cohort_id}/{person_id}",
-                                f"run `workbook people {cohort_id}` to see who is in the cohort")
+            raise member_not_found(cohort_id, person_id)
         return at  # type: ignore[no-any-return]
 
     # --- pseudonyms -----------------------------------------------------------------------
