@@ -218,22 +218,9 @@ class ErasureReport:
 
 def report_folder(store: "Store", cohort_id: str) -> Path:
     """Where ``workbook report`` writes a cohort's pages by default (``reports/COHORT``)."""
-    from .reports.runner import page_name
+    from .reports.runner import cohort_folder
 
-    # page_name makes an id safe for a file name exactly as the batch names the cohort's folder.
-    return store.settings.reports_dir / page_name("participant", cohort_id).removeprefix("participant-")
-
-
-def _own_page(stem: str, person_id: str) -> bool:
-    """Whether a batch page (file stem) is the person's: their participant page, or a mentee page of or for them."""
-    from .reports.runner import page_name
-
-    if stem == page_name("participant", person_id):
-        return True
-    if not stem.startswith("mentee-"):
-        return False
-    me = page_name("participant", person_id).removeprefix("participant-").replace("-", "~")
-    return me in stem.removeprefix("mentee-").split("-")
+    return cohort_folder(store.settings.reports_dir, cohort_id)
 
 
 def _needles(found: "MemberTexts") -> tuple[list[bytes], re.Pattern[bytes] | None]:
@@ -260,12 +247,14 @@ def _needles(found: "MemberTexts") -> tuple[list[bytes], re.Pattern[bytes] | Non
 
 def _remove_pages(folder: Path, found: "MemberTexts", report: ErasureReport) -> None:
     """Delete every file in a report folder that is the person's page or holds their name, email, id or text."""
+    from .reports.runner import is_page_of
+
     if not folder.is_dir():
         return
     needles, id_pattern = _needles(found)
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         try:
-            holds = _own_page(path.name.rsplit(".", 1)[0], found.person_id)
+            holds = is_page_of(path.name.rsplit(".", 1)[0], found.person_id)
             if not holds:
                 data = path.read_bytes()
                 holds = any(n in data for n in needles) or bool(id_pattern and id_pattern.search(data))

@@ -95,6 +95,21 @@ def page_name(kind: str, person_id: str = "", coach_id: str = "") -> str:
     return kind
 
 
+def is_page_of(stem: str, person_id: str) -> bool:
+    """Whether the page named ``stem`` is about ``person_id``: their participant page, or a mentee page
+    of which they are the coach or the mentee."""
+    if stem == page_name("participant", person_id):
+        return True
+    if not stem.startswith("mentee-"):
+        return False
+    return _safe(person_id).replace("-", "~") in stem.removeprefix("mentee-").split("-")
+
+
+def cohort_folder(reports_dir: Path, cohort_id: str) -> Path:
+    """The folder a batch writes a cohort's pages into by default (``REPORTS/COHORT``)."""
+    return Path(reports_dir) / _safe(cohort_id)
+
+
 def plan_reports(store: Any, cohort_id: str, *, kinds: Iterable[str] = ("all",), people: Sequence[str] = (),
                  since: str = "", until: str = "", templates_dir: Path | None = None) -> list[ReportJob]:
     """The reports of a batch, in a stable order (cohort first, then participants, then mentees).
@@ -268,7 +283,7 @@ def generate_reports(cohort_id: str, *, kinds: Iterable[str] = ("all",), people:
             period(store.get_cohort(cohort_id), since, until)
     finally:
         store.close()
-    out = Path(out_dir) if out_dir else settings.reports_dir / _safe(cohort_id)
+    out = Path(out_dir) if out_dir else cohort_folder(settings.reports_dir, cohort_id)
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)  # papermill does not create folders
     t0 = time.perf_counter()
