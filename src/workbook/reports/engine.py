@@ -12,6 +12,7 @@ kernel's namespace before each report so no person's data reaches the next one.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -30,9 +31,7 @@ PREPARE = '__import__("workbook.reports.kernel", fromlist=["_"]).prepare()'
 RESET = '__import__("workbook.reports.kernel", fromlist=["_"]).reset()'
 
 
-_manager_class: list[type] = []
-
-
+@functools.cache
 def kernel_manager_class() -> type:
     """The kernel manager of report kernels, whose ``python3`` is always the interpreter running the batch.
 
@@ -41,8 +40,6 @@ def kernel_manager_class() -> type:
     would shadow a wheel install's own interpreter (whose kernels then cannot import workbook, or
     import another copy). Other kernel names are looked up as usual.
     """
-    if _manager_class:
-        return _manager_class[0]
     from ipykernel.kernelspec import RESOURCES, get_kernel_dict
     from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpec, KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
@@ -64,7 +61,6 @@ def kernel_manager_class() -> type:
         def _kernel_spec_manager_default(self) -> KernelSpecManager:
             return ThisPythonKernelSpecs(data_dir=self.data_dir)
 
-    _manager_class.append(ReportKernelManager)
     return ReportKernelManager
 
 
