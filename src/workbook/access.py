@@ -124,9 +124,8 @@ def readable_entries(store: "Store", viewer: Viewer, *, author_id: str | None = 
     if author_id == viewer.person_id:
         return store.find_entries(viewer.cohort_id, author_id=author_id, **filters)  # type: ignore[arg-type]
     if author_id is not None:
-        coaches = store.coaches_of(viewer.cohort_id, author_id)
-        vis = ["cohort", "coach"] if viewer.person_id in coaches else ["cohort"]
-        return store.find_entries(viewer.cohort_id, author_id=author_id, visibility=vis, **filters)  # type: ignore[arg-type]
+        vis = _visibilities(viewer, author_id, store.coaches_of(viewer.cohort_id, author_id))
+        return store.find_entries(viewer.cohort_id, author_id=author_id, visibility=sorted(vis), **filters)  # type: ignore[arg-type]
     mentees = set(store.mentees_of(viewer.cohort_id, viewer.person_id))
     rows = store.find_entries(viewer.cohort_id, **filters)  # type: ignore[arg-type]
     return [e for e in rows if e.author_id == viewer.person_id or e.visibility == "cohort"
