@@ -9,9 +9,10 @@ from .entries import EntryDraft, exercise_digest
 from .models import (ROLES, VISIBILITIES, AccessGrant, Cohort, Comment, Entry, Goal, Membership, Pairing,
                      Person, Revision, Session)
 from .privacy import Erasure, ExportRecord, PrivacyMixin, Wipe, person_hash
+from .tokens import TokensMixin
 
 
-class Store(PrivacyMixin):
+class Store(PrivacyMixin, TokensMixin):
     """Open a workbook database: ``Store()`` uses ``WORKBOOK_DB_URL`` or ``./workbook.db``.
 
     A fresh (empty) database gets the current schema; an older one asks for

@@ -1,4 +1,4 @@
-"""Retro cards, groups, votes and action items; access tokens."""
+"""Retro cards, groups, votes and action items."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,14 +10,13 @@ from ..errors import FieldProblem, NotFoundError, ValidationError
 from ..text import bad_character
 from .core import insert_id, utcnow
 from .mentoring import MentoringMixin
-from .models import AccessGrant
-from .schema import access_tokens, action_items, entries, memberships, retro_cards, retro_groups, retro_votes
+from .schema import action_items, entries, retro_cards, retro_groups, retro_votes
 
 ACTION_STATUSES = ("open", "done", "dropped")
 
 
 class RetroMixin(MentoringMixin):
-    """Verbs for running retros and for access tokens."""
+    """Verbs for running retros."""
 
     def find_cards(self, session_id: int) -> list[dict[str, Any]]:
         """Cards of a retro session with author, group and vote count, most voted first."""
@@ -137,38 +136,3 @@ class RetroMixin(MentoringMixin):
             q = q.where(action_items.c.session_id == session_id)
         with self.read() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
-
-    # --- access tokens (hashing and checks live in workbook.access) -------------------------
-    def save_token(self, token_hash: str, person_id: str, cohort_id: str, role: str,
-                   expires_at: dt.datetime | None) -> None:
-        """Store a token hash, revoking this person's earlier tokens for the cohort."""
-        now = utcnow()
-        with self.write() as conn:
-            conn.execute(access_tokens.update().where(
-                (access_tokens.c.person_id == person_id) & (access_tokens.c.cohort_id == cohort_id)
-                & access_tokens.c.revoked_at.is_(None)).values(revoked_at=now))
-            conn.execute(access_tokens.insert().values(token_hash=token_hash, person_id=person_id,
-                                                       cohort_id=cohort_id, role=role, created_at=now,
-                                                       expires_at=expires_at))
-
-    def revoke_tokens(self, cohort_id: str, person_id: str) -> int:
-        """Revoke every live token of a person in a cohort; returns how many."""
-        with self.write() as conn:
-            return int(conn.execute(access_tokens.update().where(
-                (access_tokens.c.person_id == person_id) & (access_tokens.c.cohort_id == cohort_id)
-                & access_tokens.c.revoked_at.is_(None)).values(revoked_at=utcnow())).rowcount)
-
-    def lookup_token(self, token_hash: str, at: dt.datetime) -> AccessGrant | None:
-        """The grant of a live token hash, or None when unknown, revoked, expired, or its holder
-        is no longer an active member of the cohort (removed from the roster)."""
-        q = (sa.select(access_tokens, memberships.c.active, memberships.c.role.label("member_role"))
-             .join(memberships, (memberships.c.cohort_id == access_tokens.c.cohort_id)
-                   & (memberships.c.person_id == access_tokens.c.person_id))
-             .where(access_tokens.c.token_hash == token_hash))
-        with self.read() as conn:
-            row = conn.execute(q).first()
-        if row is None or row.revoked_at is not None or not row.active \
-                or (row.expires_at is not None and row.expires_at <= at):
-            return None
-        return AccessGrant(person_id=row.person_id, cohort_id=row.cohort_id, role=row.role, expires_at=row.expires_at,
-                           member_role=row.member_role)
