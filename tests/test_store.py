@@ -209,3 +209,16 @@ def test_entry_exercise_is_the_snapshot_it_was_written_against(example: Store) -
     assert example.entry_exercise(e.id).id == "gibbs"
     with pytest.raises(NotFoundError):
         example.entry_exercise(99999)
+
+
+def test_store_is_true_mixins_over_one_base_and_enter_keeps_its_type(store: Store) -> None:
+    """Each verb family subclasses StoreBase only; ``with Store(...) as s`` is typed as a Store."""
+    import typing
+
+    from workbook.store.core import StoreBase
+
+    mixins = [c for c in Store.__mro__ if c.__name__.endswith("Mixin")]
+    assert len(mixins) == 6 and all(c.__bases__ == (StoreBase,) for c in mixins)
+    assert typing.get_type_hints(Store.__enter__)["return"] is typing.Self
+    with Store(store.url) as again:
+        assert type(again) is Store and again.find_cohorts() == store.find_cohorts()

@@ -4,15 +4,18 @@ SQLite (a file, the default) and PostgreSQL (``postgresql+psycopg://``) share on
 """
 from __future__ import annotations
 
-from .core import head_revision, utcnow
-from .entries import EntryDraft, exercise_digest
+from .core import StoreBase, head_revision, utcnow
+from .entries import EntriesMixin, EntryDraft, exercise_digest
+from .mentoring import MentoringMixin
 from .models import (ROLES, VISIBILITIES, AccessGrant, Cohort, Comment, Entry, Goal, Membership, Pairing,
                      Person, Revision, Session)
+from .people import PeopleMixin
 from .privacy import Erasure, ExportRecord, PrivacyMixin, Wipe, person_hash
+from .retro import RetroMixin
 from .tokens import TokensMixin
 
 
-class Store(PrivacyMixin, TokensMixin):
+class Store(PeopleMixin, EntriesMixin, MentoringMixin, RetroMixin, TokensMixin, PrivacyMixin, StoreBase):
     """Open a workbook database: ``Store()`` uses ``WORKBOOK_DB_URL`` or ``./workbook.db``.
 
     A fresh (empty) database gets the current schema; an older one asks for

@@ -7,7 +7,7 @@ import re
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -128,7 +128,13 @@ def _make_engine(settings: Settings, *, create: bool = True) -> sa.Engine:
 
 
 class StoreBase:
-    """Owns the engine and hands out transactions. Domain verbs live in mixins."""
+    """Owns the engine and hands out transactions. Domain verbs live in mixins.
+
+    Each mixin (``PeopleMixin``, ``EntriesMixin``, ...) subclasses this base and nothing else, so
+    it sees the engine, settings and transactions but no other mixin; ``Store`` puts them side by
+    side. A mixin that calls another's verb declares it in an ``if TYPE_CHECKING:`` block: mypy
+    checks the call, and at run time nothing shadows the real verb whatever the mixins' order.
+    """
 
     def __init__(self, db_url: str | None = None, *, settings: Settings | None = None,
                  create: bool = True, check_version: bool = True) -> None:
@@ -188,7 +194,7 @@ class StoreBase:
         """Release every pooled connection."""
         self.engine.dispose()
 
-    def __enter__(self) -> "StoreBase":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -12,9 +13,8 @@ import sqlalchemy as sa
 
 from ..errors import AccessDenied, FieldProblem, NotFoundError, StoreError, ValidationError
 from ..text import bad_character
-from .core import insert_id, utcnow
-from .models import VISIBILITIES, Entry, Revision, Session
-from .people import PeopleMixin
+from .core import StoreBase, insert_id, utcnow
+from .models import VISIBILITIES, Cohort, Entry, Membership, Revision, Session
 from .schema import entries, entry_revisions, exercise_snapshots, memberships, retro_cards, sessions
 
 if TYPE_CHECKING:
@@ -60,18 +60,34 @@ def _mood(answers: Mapping[str, Any]) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-class EntriesMixin(PeopleMixin):
+class EntriesMixin(StoreBase):
     """Verbs for sessions and entries."""
 
-    _catalogues: dict[str, "Catalogue"]
-    _snapshot_ids: dict[tuple[str, str], int]
+    if TYPE_CHECKING:  # from PeopleMixin (see StoreBase)
+        def get_cohort(self, cohort_id: str) -> Cohort: ...
+        def find_members(self, cohort_id: str, role: str | Iterable[str] | None = None,
+                         active_only: bool = True) -> list[Membership]: ...
+
+    # Caches, made on first use: catalogues by cohort id ("" for the shipped one), snapshot ids
+    # by (exercise id, digest) and snapshot templates by id (snapshots never change).
+    @functools.cached_property
+    def _catalogues(self) -> dict[str, "Catalogue"]:
+        return {}
+
+    @functools.cached_property
+    def _snapshot_ids(self) -> dict[tuple[str, str], int]:
+        return {}
+
+    @functools.cached_property
+    def _snapshots(self) -> dict[int, "Exercise"]:
+        return {}
 
     # --- exercises ------------------------------------------------------------------------
     def catalogue(self, cohort_id: str | None = None) -> "Catalogue":
         """The shipped templates plus the cohort's custom ones (stored at import)."""
         from ..exercises import Catalogue, exercise_from_dict, load_catalogue
 
-        cache = self.__dict__.setdefault("_catalogues", {})
+        cache = self._catalogues
         key = cohort_id or ""
         if key not in cache:
             base = list(load_catalogue())
@@ -89,10 +105,10 @@ class EntriesMixin(PeopleMixin):
 
     def forget_catalogue(self) -> None:
         """Drop cached catalogues (after a cohort's custom templates changed)."""
-        self.__dict__.pop("_catalogues", None)
+        self._catalogues.clear()
 
     def _snapshot_id(self, conn: sa.Connection, exercise: "Exercise") -> int:
-        cache = self.__dict__.setdefault("_snapshot_ids", {})
+        cache = self._snapshot_ids
         digest = exercise_digest(exercise)
         key = (exercise.id, digest)
         if key in cache:
@@ -114,7 +130,7 @@ class EntriesMixin(PeopleMixin):
         """The template exactly as it was when an entry was written (snapshots never change: cached)."""
         from ..exercises import exercise_from_dict
 
-        cache: dict[int, "Exercise"] = self.__dict__.setdefault("_snapshots", {})
+        cache = self._snapshots
         if snapshot_id not in cache:
             with self.read() as conn:
                 row = conn.execute(sa.select(exercise_snapshots.c.definition)
@@ -229,7 +245,7 @@ class EntriesMixin(PeopleMixin):
         try:
             return self._insert_entries(rows, batch_size)
         except StoreError:
-            self.__dict__.pop("_snapshot_ids", None)
+            self._snapshot_ids.clear()
             # A concurrent identical submission can win the race on the client id: return its row.
             if len(rows) == 1 and rows[0]["client_id"]:
                 found = self._by_client_id(rows[0]["author_id"], rows[0]["client_id"])

@@ -3,15 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from ..errors import FieldProblem, NotFoundError, ValidationError
 from ..text import bad_character
-from .core import insert_id, utcnow
-from .entries import EntriesMixin
-from .models import Comment, Goal, Pairing
+from .core import StoreBase, insert_id, utcnow
+from .models import Comment, Entry, Goal, Membership, Pairing
 from .schema import comments, goal_progress, goals, kudos, milestones, pairings
 
 PAIRING_STATUSES = ("proposed", "active", "fixed")
@@ -43,8 +42,14 @@ def _check_text(field: str, text: str, limit: int) -> str:
     return text
 
 
-class MentoringMixin(EntriesMixin):
+class MentoringMixin(StoreBase):
     """Verbs for coaching: comments, goals, pairings, kudos, milestones."""
+
+    if TYPE_CHECKING:  # from PeopleMixin and EntriesMixin (see StoreBase)
+        def get_membership(self, cohort_id: str, person_id: str) -> Membership: ...
+        def find_members(self, cohort_id: str, role: str | Iterable[str] | None = None,
+                         active_only: bool = True) -> list[Membership]: ...
+        def get_entry(self, entry_id: int) -> Entry: ...
 
     # --- comments -------------------------------------------------------------------------
     def add_comment(self, entry_id: int, author_id: str, body: str, *, release: bool = False,

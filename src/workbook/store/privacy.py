@@ -10,13 +10,13 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from .core import utcnow
+from .core import StoreBase, utcnow
+from .models import Cohort
 from .people import member_not_found
-from .retro import RetroMixin
 from .schema import (access_tokens, action_items, comments, entries, entry_revisions, erasures, exports, goal_progress,
                      goals, kudos, memberships, milestones, pairings, people, pseudonym_keys, retro_cards, retro_votes,
                      sessions)
@@ -86,8 +86,11 @@ def _erasure(r: Any) -> Erasure:
     return Erasure(r.cohort_id, r.person_hash, r.erased_by, r.erased_at, r.readmitted_by, r.readmitted_at)
 
 
-class PrivacyMixin(RetroMixin):
+class PrivacyMixin(StoreBase):
     """Verbs for erasure, exports and pseudonyms."""
+
+    if TYPE_CHECKING:  # from PeopleMixin (see StoreBase)
+        def get_cohort(self, cohort_id: str) -> Cohort: ...
 
     # --- erasure --------------------------------------------------------------------------
     def erase_member(self, cohort_id: str, person_id: str, *, erased_by: str | None) -> dict[str, int]:

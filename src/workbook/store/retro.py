@@ -2,21 +2,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from ..errors import FieldProblem, NotFoundError, ValidationError
 from ..text import bad_character
-from .core import insert_id, utcnow
-from .mentoring import MentoringMixin
+from .core import StoreBase, insert_id, utcnow
+from .models import Membership
 from .schema import action_items, entries, retro_cards, retro_groups, retro_votes
 
 ACTION_STATUSES = ("open", "done", "dropped")
 
 
-class RetroMixin(MentoringMixin):
+class RetroMixin(StoreBase):
     """Verbs for running retros."""
+
+    if TYPE_CHECKING:  # from PeopleMixin (see StoreBase)
+        def get_membership(self, cohort_id: str, person_id: str) -> Membership: ...
 
     def find_cards(self, session_id: int) -> list[dict[str, Any]]:
         """Cards of a retro session with author, group and vote count, most voted first."""
