@@ -1,6 +1,7 @@
 """Access rules: a private entry never reaches anyone but its author."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -153,7 +154,7 @@ def _verb_cases(example: Store, three: dict[str, int]) -> dict[str, tuple[Any, A
                            lambda: access.mentee_entries(example, c01, "p01")),
         "visible_cards": (lambda: access.visible_cards(example, Viewer("p01", "other", "participant"), session.id),
                           lambda: access.visible_cards(example, p01, session.id)),
-        "vote": (lambda: retro.vote(example, p02, card["id"]), lambda: retro.vote(example, p01, card["id"])),
+        "vote": (lambda: retro.vote(example, p02, card.id), lambda: retro.vote(example, p01, card.id)),
         "issue_token": (lambda: access.issue_token(example, "example", "p01", role="facilitator"),
                         lambda: access.issue_token(example, "example", "p01")),
     }
@@ -182,9 +183,13 @@ def test_predicates_agree_with_the_verbs(example: Store, three: dict[str, int]) 
     assert access.can_edit(Viewer("p01", "example", "participant"), entry)
     assert not access.can_edit(Viewer("f01", "example", "facilitator"), entry)
     assert not access.can_edit(Viewer("p01", "other", "participant"), entry)
-    card = {"visibility": "private", "author_id": "p01", "cohort_id": "example"}
+    session = example.add_session("example", "start-stop-continue")
+    example.add_entry("example", "p01", "start-stop-continue", {"start": ["Pairing"]}, session_id=session.id,
+                      visibility="private")
+    [card] = example.find_cards(session.id)
+    shared = dataclasses.replace(card, visibility="cohort")
     assert access.can_see_card(Viewer("p01", "example", "participant"), card)
     assert not access.can_see_card(Viewer("p02", "example", "participant"), card)
-    assert access.can_see_card(Viewer("p02", "example", "participant"), {**card, "visibility": "cohort"})
-    assert not access.can_see_card(Viewer("p02", "other", "participant"), {**card, "visibility": "cohort"})
+    assert access.can_see_card(Viewer("p02", "example", "participant"), shared)
+    assert not access.can_see_card(Viewer("p02", "other", "participant"), shared)
     assert access.page_roles("participation") == ("facilitator",) and access.page_roles("journal") is None

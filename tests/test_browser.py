@@ -151,7 +151,7 @@ def test_retro_cards_in_a_session(site: dict[str, Any], page: Any) -> None:
     page.locator(".wb-prompt-stop input[type=text]").first.fill("overrunning")
     page.screenshot(path=str(work / "retro.png"), full_page=True)
     assert "Saved at" in save_and_wait(page)
-    cards = sorted(c["text"] for c in store.find_cards(session.id))
+    cards = sorted(c.text for c in store.find_cards(session.id))
     assert cards == ["overrunning", "pair reflections", "rotate the facilitator", "share agendas early"]
 
 

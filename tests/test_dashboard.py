@@ -28,11 +28,11 @@ def test_dashboard_shows_board_and_adds_actions(example: Store) -> None:
     d.item_due.value = dt.date(2026, 12, 1)
     d.add_button.click()
     [item] = example.find_action_items("example", session_id=s.id)
-    assert (item["text"], item["owner_id"], item["due"]) == ("Share the agenda a day early", "p03", dt.date(2026, 12, 1))
-    assert list(d.done_buttons) == [item["id"]] and not d.done_buttons[item["id"]].disabled
-    d.done_buttons[item["id"]].click()
-    assert example.find_action_items("example", session_id=s.id)[0]["status"] == "done"
-    assert d.done_buttons[item["id"]].disabled  # refreshed: done once
+    assert (item.text, item.owner_id, item.due) == ("Share the agenda a day early", "p03", dt.date(2026, 12, 1))
+    assert list(d.done_buttons) == [item.id] and not d.done_buttons[item.id].disabled
+    d.done_buttons[item.id].click()
+    assert example.find_action_items("example", session_id=s.id)[0].status == "done"
+    assert d.done_buttons[item.id].disabled  # refreshed: done once
     d.item_text.value = "   "
     d.add_button.click()
     assert "say what will be done" in d.status.value

@@ -49,7 +49,7 @@ def plant(store: Store) -> list[str]:
     store.add_entry("example", "p02", "start-stop-continue", {"stop": ["meetings"]}, session_id=session.id,
                     visibility="cohort")
     for card in store.find_cards(session.id):
-        store.add_vote(card["id"], "p02" if card["author_id"] == "p01" else "p01", 3)
+        store.add_vote(card.id, "p02" if card.author_id == "p01" else "p01", 3)
     store.add_action_item("example", "book the room", session_id=session.id, owner_id="p01")
     issue_token(store, "example", "p01")
     store.add_entry("example", "p02", "gibbs", {**G, "description": "p02 keeps this"}, visibility="cohort")

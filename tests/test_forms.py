@@ -169,7 +169,7 @@ def test_checkin_records_goal_progress_once(example: Store) -> None:
     f.submit_button.click()
     assert example.get_goal(goal.id).progress == 40
     history = example.goal_history([goal.id, untouched.id])
-    assert [(h["goal_id"], h["progress"], h["entry_id"]) for h in history] == [(goal.id, 40, entry.id)]
+    assert [(h.goal_id, h.progress, h.entry_id) for h in history] == [(goal.id, 40, entry.id)]
 
 
 def test_checkin_saved_but_goals_failed_keeps_answers_and_retries_goals(example: Store,
@@ -197,7 +197,7 @@ def test_checkin_saved_but_goals_failed_keeps_answers_and_retries_goals(example:
     monkeypatch.setattr(example, "record_goal_progress", real)
     entry = f.submit()
     assert entry is not None and example.count_entries("example") == 1
-    assert [(h["progress"], h["entry_id"]) for h in example.goal_history([goal.id])] == [(60, entry.id)]
+    assert [(h.progress, h.entry_id) for h in example.goal_history([goal.id])] == [(60, entry.id)]
     assert "Saved at" in f.status.value
 
 
@@ -221,7 +221,7 @@ def test_checkin_write_another_survives_a_store_hiccup_and_records_nothing_twice
     f.fields["mood"].value_widget.value = 4
     second = f.submit()
     assert second is not None and example.count_entries("example") == 2
-    assert [h["progress"] for h in example.goal_history([goal.id])] == [40]  # the slider did not move again
+    assert [h.progress for h in example.goal_history([goal.id])] == [40]  # the slider did not move again
 
 
 def test_retro_cards_several_per_column(example: Store) -> None:
@@ -243,7 +243,7 @@ def test_retro_cards_several_per_column(example: Store) -> None:
     assert entry is not None and entry.session_id == session.id
     assert entry.answers == {"start": ["pair reflections", "rotate the facilitator"], "continue": ["small groups"]}
     cards = example.find_cards(session.id)
-    assert sorted(c["text"] for c in cards) == ["pair reflections", "rotate the facilitator", "small groups"]
+    assert sorted(c.text for c in cards) == ["pair reflections", "rotate the facilitator", "small groups"]
     assert len(access.cohort_cards(example, session.id)) == 3
 
 
@@ -272,7 +272,7 @@ def test_a_plain_retro_link_joins_the_retro_running_now(example: Store) -> None:
     assert f is not None and f.session_id == running.id and f.exercise.id == "4ls"
     f.fields["liked"].cards[0].value = "the pairing"
     assert f.submit() is not None
-    assert [c["text"] for c in access.cohort_cards(example, running.id)] == ["the pairing"]
+    assert [c.text for c in access.cohort_cards(example, running.id)] == ["the pairing"]
     example.close_session(running.id)
     pg = page("retro", link(example, "p01"), store=example)
     assert pg.form is not None and pg.form.session_id is None

@@ -75,12 +75,12 @@ def test_erase_removes_person_everywhere(example: Store, tmp_path: Path) -> None
     s = example.add_session("example", "start-stop-continue")
     example.add_entry("example", "p02", "start-stop-continue", {"start": ["x"]}, session_id=s.id)
     card = example.find_cards(s.id)[0]
-    example.add_vote(card["id"], "p01", 3)
+    example.add_vote(card.id, "p01", 3)
     example.add_kudos("example", "p02", "p01", "thanks")
     counts = erase_person(example, "example", "p01", report_dirs=[tmp_path / "reports"]).counts
     assert counts["entries"] == 3 and counts["votes"] == 1 and counts["person"] == 1
     assert example.find_entries("example", author_id="p01") == []
-    assert example.find_cards(s.id)[0]["votes"] == 0
+    assert example.find_cards(s.id)[0].votes == 0
     assert example.find_kudos("example") == []
     blob = repr(example.entries_frame("example").to_dict("records"))
     assert "MARK" not in blob

@@ -7,7 +7,7 @@ import pandas as pd
 
 from workbook.mentoring import (Streak, cadence_days, checkin_cadence, goal_table, mood_direction, mood_trend,
                                 repeated_blockers, week_streak)
-from workbook.store.models import Entry, Goal
+from workbook.store.models import Entry, Goal, GoalProgress
 
 T0 = dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -56,5 +56,6 @@ def test_week_streak() -> None:
 
 def test_goal_table() -> None:
     g = Goal(1, "c", "p01", "Delegate", None, 40, "open", T0, T0)
-    out = goal_table([g], [dict(goal_id=1, progress=20, created_at=T0), dict(goal_id=1, progress=40, created_at=T0)])
-    assert out.iloc[0]["progress"] == 40 and out.iloc[0]["updates"] == 2
+    later = T0 + dt.timedelta(days=7)
+    out = goal_table([g], [GoalProgress(1, 20, "", None, T0), GoalProgress(1, 40, "", None, later)])
+    assert out.iloc[0]["progress"] == 40 and out.iloc[0]["updates"] == 2 and out.iloc[0]["last_update"] == later

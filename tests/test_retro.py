@@ -44,7 +44,7 @@ def test_open_actions_carry_over(example: Store) -> None:
     example.set_action_status(b, "done")
     second = retro.open_retro(example, FAC, "mad-sad-glad")
     carried = example.find_action_items("example", session_id=second.id)
-    assert [(i["text"], i["carried_from"], i["owner_id"]) for i in carried] == [("Book the big room", a, "p01")]
+    assert [(i.text, i.carried_from, i.owner_id) for i in carried] == [("Book the big room", a, "p01")]
 
 
 def test_only_facilitators_run_retros_and_only_retro_templates(example: Store) -> None:

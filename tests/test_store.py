@@ -103,15 +103,19 @@ def test_retro_entry_creates_cards_and_votes_respect_limit(example: Store) -> No
     example.add_entry("example", "p01", "start-stop-continue",
                       {"start": ["Agendas early", "Pairing"], "stop": ["Overrunning"]}, session_id=s.id)
     cards = example.find_cards(s.id)
-    assert sorted(c["text"] for c in cards) == ["Agendas early", "Overrunning", "Pairing"]
-    left = example.add_vote(cards[0]["id"], "p02", limit=2)
+    assert sorted(c.text for c in cards) == ["Agendas early", "Overrunning", "Pairing"]
+    left = example.add_vote(cards[0].id, "p02", limit=2)
     assert left == 1
     with pytest.raises(ValidationError, match="already"):
-        example.add_vote(cards[0]["id"], "p02", limit=2)
-    example.add_vote(cards[1]["id"], "p02", limit=2)
+        example.add_vote(cards[0].id, "p02", limit=2)
+    example.add_vote(cards[1].id, "p02", limit=2)
     with pytest.raises(ValidationError, match="all 2 votes"):
-        example.add_vote(cards[2]["id"], "p02", limit=2)
-    assert example.find_cards(s.id)[0]["votes"] == 1
+        example.add_vote(cards[2].id, "p02", limit=2)
+    assert example.find_cards(s.id)[0].votes == 1
+    assert example.count_votes(s.id, "p02") == 2 and example.count_votes(s.id, "p03") == 0
+    # one card read alone is the same record as on the board (author, cohort, session, votes)
+    top = example.find_cards(s.id)[0]
+    assert example.get_card(top.id) == top and (top.author_id, top.cohort_id, top.session_id) == ("p01", "example", s.id)
 
 
 def test_custom_template_change_keeps_old_snapshot(example: Store) -> None:
@@ -191,13 +195,13 @@ def test_editing_a_retro_entry_keeps_votes_on_unchanged_cards(example: Store) ->
     s = example.add_session("example", "start-stop-continue")
     e = example.add_entry("example", "p01", "start-stop-continue", {"start": ["Keep me", "Drop me"]},
                           visibility="cohort", session_id=s.id)
-    cards = {c["text"]: c for c in example.find_cards(s.id)}
-    example.add_vote(cards["Keep me"]["id"], "p02", 3)
-    example.add_vote(cards["Drop me"]["id"], "p02", 3)
+    cards = {c.text: c for c in example.find_cards(s.id)}
+    example.add_vote(cards["Keep me"].id, "p02", 3)
+    example.add_vote(cards["Drop me"].id, "p02", 3)
     example.edit_entry(e.id, "p01", {"start": ["Keep me", "New one"], "stop": ["Stop this"]})
-    after = {c["text"]: c for c in example.find_cards(s.id)}
+    after = {c.text: c for c in example.find_cards(s.id)}
     assert set(after) == {"Keep me", "New one", "Stop this"}
-    assert after["Keep me"]["id"] == cards["Keep me"]["id"] and after["Keep me"]["votes"] == 1
+    assert after["Keep me"].id == cards["Keep me"].id and after["Keep me"].votes == 1
     example.close_session(s.id)
     with pytest.raises(ValidationError, match="closed"):
         example.edit_entry(e.id, "p01", {"start": ["Too late"]})

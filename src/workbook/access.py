@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import AccessDenied, FieldProblem, ValidationError
 from .store.core import utcnow
-from .store.models import ROLES, AccessGrant, Comment, Entry, Goal
+from .store.models import ROLES, AccessGrant, ActionItem, Comment, Entry, Goal, GoalProgress, RetroCard
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -222,13 +222,13 @@ def record_progress(store: "Store", viewer: Viewer, goal_id: int, progress: int,
     return store.record_goal_progress(goal_id, viewer.person_id, progress, note, entry_id=entry_id)
 
 
-def can_see_card(viewer: Viewer, card: Mapping[str, Any]) -> bool:
+def can_see_card(viewer: Viewer, card: RetroCard) -> bool:
     """A retro card is on a member's board when its entry is shared with the cohort, or it is their own."""
-    return card.get("cohort_id", viewer.cohort_id) == viewer.cohort_id and (
-        card["visibility"] == "cohort" or card["author_id"] == viewer.person_id)
+    return card.cohort_id == viewer.cohort_id and (
+        card.visibility == "cohort" or card.author_id == viewer.person_id)
 
 
-def visible_cards(store: "Store", viewer: Viewer, session_id: int) -> list[dict[str, Any]]:
+def visible_cards(store: "Store", viewer: Viewer, session_id: int) -> list[RetroCard]:
     """The cards of a retro session ``viewer`` may see, most voted first."""
     session = store.get_session(session_id)
     if session.cohort_id != viewer.cohort_id:
@@ -236,10 +236,9 @@ def visible_cards(store: "Store", viewer: Viewer, session_id: int) -> list[dict[
     return [c for c in store.find_cards(session_id) if can_see_card(viewer, c)]
 
 
-def can_set_action_status(viewer: Viewer, item: Mapping[str, Any]) -> bool:
+def can_set_action_status(viewer: Viewer, item: ActionItem) -> bool:
     """An action item is marked done/dropped by the cohort's facilitators or by its owner."""
-    return item["cohort_id"] == viewer.cohort_id and (viewer.role == "facilitator"
-                                                      or item.get("owner_id") == viewer.person_id)
+    return item.cohort_id == viewer.cohort_id and (viewer.role == "facilitator" or item.owner_id == viewer.person_id)
 
 
 def set_action_status(store: "Store", viewer: Viewer, item_id: int, status: str) -> None:
@@ -258,9 +257,9 @@ def shared_with_cohort(store: "Store", cohort_id: str, **filters: object) -> lis
     return store.find_entries(cohort_id, visibility=["cohort"], **filters)  # type: ignore[arg-type]
 
 
-def cohort_cards(store: "Store", session_id: int) -> list[dict[str, object]]:
+def cohort_cards(store: "Store", session_id: int) -> list[RetroCard]:
     """Retro cards of a session whose entry was shared with the cohort, most voted first."""
-    return [c for c in store.find_cards(session_id) if c.get("visibility") == "cohort"]
+    return [c for c in store.find_cards(session_id) if c.visibility == "cohort"]
 
 
 def aggregate_frame(store: "Store", cohort_id: str, **filters: object) -> "pd.DataFrame":
@@ -318,7 +317,7 @@ class ReportEntries:
     comments: list[Comment]                  # on those entries only
     withheld: dict[str, int]                 # visibility -> entries left out that the reader's own link shows
     goals: list[Goal]                        # progress and status as recorded where the page may look
-    goal_history: list[dict[str, Any]]       # progress records the page may show, oldest first
+    goal_history: list[GoalProgress]         # progress records the page may show, oldest first
     progress_withheld: int                   # progress records left out that the reader's own link shows
 
 
@@ -369,14 +368,14 @@ def report_entries(store: "Store", audience: Viewer, author_id: str, *, reader: 
     goals = store.find_goals(cohort_id, author_id)
     history = store.goal_history([g.id for g in goals])
     kept, left_out = history, 0
-    if shown_vis != {"private", "coach", "cohort"} and any(h["entry_id"] is not None for h in history):
+    if shown_vis != {"private", "coach", "cohort"} and any(h.entry_id is not None for h in history):
         vis_of = {e.id: e.visibility for e in store.find_entries(cohort_id, author_id=author_id)}
-        kept = [h for h in history if h["entry_id"] is None or vis_of.get(h["entry_id"]) in shown_vis]
+        kept = [h for h in history if h.entry_id is None or vis_of.get(h.entry_id) in shown_vis]
         # Counted like the entries: only progress the reader's own link shows, and only for a facilitator.
-        left_out = sum(1 for h in history if h["entry_id"] is not None
-                       and vis_of.get(h["entry_id"]) in may_read - shown_vis) if report_counts else 0
+        left_out = sum(1 for h in history if h.entry_id is not None
+                       and vis_of.get(h.entry_id) in may_read - shown_vis) if report_counts else 0
     if len(kept) < len(history):
-        latest = {h["goal_id"]: int(h["progress"]) for h in kept}
+        latest = {h.goal_id: h.progress for h in kept}
         goals = [replace(g, progress=latest.get(g.id, 0), status="done" if latest.get(g.id, 0) >= 100 else "open")
                  for g in goals]
     return ReportEntries(shown, comments, withheld, goals, kept, left_out)

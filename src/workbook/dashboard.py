@@ -69,14 +69,14 @@ class LiveRetro:
         rows = []
         self.done_buttons = {}
         for item in retro.action_items(self.store, self.viewer, status=None):
-            if item["session_id"] != self.session_id:
+            if item.session_id != self.session_id:
                 continue
-            label = widgets.HTML(esc(f"{item['text']} — {item['owner_id'] or 'no owner'}"
-                                      f"{', due ' + str(item['due']) if item['due'] else ''} [{item['status']}]"))
-            done = widgets.Button(description="Done", disabled=item["status"] != "open",
+            label = widgets.HTML(esc(f"{item.text} — {item.owner_id or 'no owner'}"
+                                      f"{', due ' + str(item.due) if item.due else ''} [{item.status}]"))
+            done = widgets.Button(description="Done", disabled=item.status != "open",
                                   layout=widgets.Layout(width="80px"))
-            done.on_click(lambda _, i=item["id"]: self._done(i))
-            self.done_buttons[item["id"]] = done
+            done.on_click(lambda _, i=item.id: self._done(i))
+            self.done_buttons[item.id] = done
             rows.append(widgets.HBox([done, label]))
         self.items.children = rows
 

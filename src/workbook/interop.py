@@ -150,9 +150,9 @@ def export_person(store: "Store", cohort_id: str, person_id: str) -> dict[str, A
                               for c in visible_comments(store, me, mine)],
         "goals": [{"title": g.title, "progress": g.progress, "status": g.status} for g in
                   store.find_goals(cohort_id, person_id)],
-        "kudos_received": [{"message": k["message"], "at": when(k["created_at"])}
+        "kudos_received": [{"message": k.message, "at": when(k.created_at)}
                            for k in store.find_kudos(cohort_id, to_id=person_id)],
-        "milestones": [{"title": m["title"], "at": when(m["achieved_at"])}
+        "milestones": [{"title": m.title, "at": when(m.achieved_at)}
                        for m in store.find_milestones(cohort_id, person_id)],
     }
 

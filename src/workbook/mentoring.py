@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .store.models import Entry, Goal
+    from .store.models import Entry, Goal, GoalProgress
 
 DEFAULT_CADENCE_DAYS = 14
 
@@ -71,18 +71,18 @@ def checkin_cadence(checkins: Iterable["Entry"], cadence: int, *, start: dt.date
     return out[["from", "to", "days", "overdue", "closed"]]
 
 
-def goal_table(goals: Sequence["Goal"], history: Sequence[dict[str, Any]]) -> "pd.DataFrame":
+def goal_table(goals: Sequence["Goal"], history: Sequence["GoalProgress"]) -> "pd.DataFrame":
     """Goals with their current progress, status, target date, updates and last update time."""
     import pandas as pd
 
-    updates: dict[int, list[dict[str, Any]]] = {}
+    updates: dict[int, list["GoalProgress"]] = {}
     for h in history:
-        updates.setdefault(int(h["goal_id"]), []).append(h)
+        updates.setdefault(h.goal_id, []).append(h)
     rows = []
     for g in goals:
         hs = updates.get(g.id, [])
         rows.append(dict(goal=g.title, progress=int(g.progress), status=g.status, target=g.target_date,
-                         updates=len(hs), last_update=hs[-1]["created_at"] if hs else None))
+                         updates=len(hs), last_update=hs[-1].created_at if hs else None))
     return pd.DataFrame(rows, columns=["goal", "progress", "status", "target", "updates", "last_update"])
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .access import Viewer, can_see_card, require_role
 from .errors import AccessDenied, FieldProblem, ValidationError
 
 if TYPE_CHECKING:
-    from .store import Session, Store
+    from .store import ActionItem, Session, Store
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ def open_retro(store: "Store", viewer: Viewer, exercise_id: str, title: str | No
                                 closes_at=closes_at)
     if previous:
         for item in store.find_action_items(viewer.cohort_id, status="open", session_id=previous[-1].id):
-            store.add_action_item(viewer.cohort_id, item["text"], session_id=session.id, owner_id=item["owner_id"],
-                                  due=item["due"], carried_from=item["id"])
+            store.add_action_item(viewer.cohort_id, item.text, session_id=session.id, owner_id=item.owner_id,
+                                  due=item.due, carried_from=item.id)
     return session
 
 
@@ -109,9 +109,8 @@ def board(store: "Store", viewer: Viewer, session_id: int) -> Board:
     for c in store.find_cards(session_id):
         if not can_see_card(viewer, c):
             continue
-        mine = c["author_id"] == viewer.person_id
-        cards.setdefault(c["column_id"], []).append(Card(c["id"], c["column_id"], c["text"], int(c["votes"]),
-                                                          c["group_id"], mine))
+        mine = c.author_id == viewer.person_id
+        cards.setdefault(c.column_id, []).append(Card(c.id, c.column_id, c.text, c.votes, c.group_id, mine))
     mine_votes = store.count_votes(session_id, viewer.person_id)
     return Board(session_id, session.title, cols, cards,
                  max(0, votes_per_person(store, session.cohort_id) - mine_votes))
@@ -120,7 +119,9 @@ def board(store: "Store", viewer: Viewer, session_id: int) -> Board:
 def vote(store: "Store", viewer: Viewer, card_id: int) -> int:
     """Vote for a card the viewer can see; returns the votes they have left."""
     card = store.get_card(card_id)
-    session = store.get_session(card["session_id"])
+    if card.session_id is None:  # a card of an entry written outside any session is on no board
+        raise AccessDenied("You cannot vote on this card.")
+    session = store.get_session(card.session_id)
     if session.cohort_id != viewer.cohort_id or not can_see_card(viewer, card):
         raise AccessDenied("You cannot vote on this card.")
     if not session.is_open(dt.datetime.now(dt.timezone.utc)):
@@ -153,6 +154,6 @@ def participation(store: "Store", viewer: Viewer, session_id: int) -> Participat
     return Participation(len([m for m in expected if m.person_id in authors]), len(expected), missing)
 
 
-def action_items(store: "Store", viewer: Viewer, *, status: str | None = "open") -> list[dict[str, Any]]:
+def action_items(store: "Store", viewer: Viewer, *, status: str | None = "open") -> list["ActionItem"]:
     """The cohort's action items (open ones by default), for any member."""
     return store.find_action_items(viewer.cohort_id, status=status)

@@ -209,17 +209,17 @@ def generate_sample(store: "Store", cohort_id: str, *, seed: int = 7, weeks: int
             continue
         for p in participants:
             for card in rng.sample(cards, k=min(len(cards), rng.randint(1, limit))):
-                store.add_vote(card["id"], p.person_id, limit)
+                store.add_vote(card.id, p.person_id, limit)
                 votes += 1
         top = store.find_cards(rs.id)[:2]
         for card in top:
             owner = rng.choice(participants).person_id
-            store.add_action_item(cohort_id, f"Follow up: {card['text']}", session_id=rs.id, owner_id=owner,
+            store.add_action_item(cohort_id, f"Follow up: {card.text}", session_id=rs.id, owner_id=owner,
                                   due=(rs.opens_at + dt.timedelta(days=14)).date())
             items += 1
         for item in store.find_action_items(cohort_id, session_id=rs.id):
             if rng.random() < 0.4:
-                store.set_action_status(item["id"], "done")
+                store.set_action_status(item.id, "done")
 
     kudos = 0
     for _ in range(len(participants)):

@@ -331,7 +331,7 @@ class GoalSliders:
         moved = self.changed()
         if not moved:
             return
-        done = {h["goal_id"] for h in self.ctx.store.goal_history(list(moved)) if h["entry_id"] == entry.id}
+        done = {h.goal_id for h in self.ctx.store.goal_history(list(moved)) if h.entry_id == entry.id}
         for gid, progress in moved.items():
             if gid not in done:
                 access.record_progress(self.ctx.store, self.ctx.viewer, gid, progress, entry_id=entry.id)

@@ -236,16 +236,16 @@ class ParticipantReport:
 
     def kudos(self) -> Block:
         """Kudos received in the period."""
-        rows = [(local(k["created_at"], self.cohort), self.names.get(k["from_id"], k["from_id"]), k["message"])
+        rows = [(local(k.created_at, self.cohort), self.names.get(k.from_id, k.from_id), k.message)
                 for k in self.store.find_kudos(self.cohort.id, to_id=self.person_id)
-                if self.period.contains(k["created_at"])]
+                if self.period.contains(k.created_at)]
         return table(["when", "from", "message"], rows, empty="No kudos in this period.")
 
     def milestones(self) -> Block:
         """Milestones reached in the period."""
-        rows = [(local(m["achieved_at"], self.cohort), m["title"])
+        rows = [(local(m.achieved_at, self.cohort), m.title)
                 for m in self.store.find_milestones(self.cohort.id, self.person_id)
-                if self.period.contains(m["achieved_at"])]
+                if self.period.contains(m.achieved_at)]
         return table(["when", "milestone"], rows, empty="No milestones recorded in this period.")
 
 
@@ -540,18 +540,18 @@ class CohortReport:
             return note("No retro in this period.")
         for s in retro:
             cards = access.cohort_cards(self.store, s.id)
-            themes = {g["id"]: g["title"] for g in self.store.find_groups(s.id)}
+            themes = {g.id: g.title for g in self.store.find_groups(s.id)}
             out = out + Block(f"<h4>{esc(s.title)} <span class='wb-muted'>({esc(s.exercise_id)})</span></h4>",
                               s.title)
             if themes:
-                counts = {gid: sum(1 for c in cards if c["group_id"] == gid) for gid in themes}
+                counts = {gid: sum(1 for c in cards if c.group_id == gid) for gid in themes}
                 out = out + table(["theme", "cards"], [(themes[g], counts[g]) for g in themes])
             merged: dict[tuple[str, str], dict[str, Any]] = {}
             for c in cards:
-                key = (str(c["column_id"]), " ".join(str(c["text"]).casefold().split()))
-                m = merged.setdefault(key, {"column": c["column_id"], "text": c["text"], "votes": 0, "authors": set()})
-                m["votes"] += int(c["votes"])
-                m["authors"].add(c["author_id"])
+                key = (c.column_id, " ".join(c.text.casefold().split()))
+                m = merged.setdefault(key, {"column": c.column_id, "text": c.text, "votes": 0, "authors": set()})
+                m["votes"] += c.votes
+                m["authors"].add(c.author_id)
             top = sorted(merged.values(), key=lambda m: (-m["votes"], -len(m["authors"]), m["text"]))[:5]
             rows = [(m["column"], m["text"], self._figure(len(m["authors"]) < self.k, len(m["authors"])),
                      self._figure(m["votes"] < self.k, m["votes"])) for m in top]
@@ -563,10 +563,10 @@ class CohortReport:
         """Open action items, overdue ones highlighted."""
         today = dt.datetime.now(ZoneInfo(self.cohort.timezone)).date()  # the cohort's today, not the server's
         items = self.store.find_action_items(self.cohort.id, status="open")
-        rows = [(i["text"], self.names.get(i["owner_id"] or "", i["owner_id"] or "nobody yet"), i["due"])
+        rows = [(i.text, self.names.get(i.owner_id or "", i.owner_id or "nobody yet"), i.due)
                 for i in items]
         return table(["action", "owner", "due"], rows,
-                     alert=lambda n: bool(items[n]["due"] and items[n]["due"] < today),
+                     alert=lambda n: (due := items[n].due) is not None and due < today,
                      empty="No open action items.")
 
     def pairing(self) -> Block:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from .core import StoreBase, head_revision, utcnow
 from .entries import EntriesMixin, EntryDraft, exercise_digest
 from .mentoring import MentoringMixin
-from .models import (ROLES, VISIBILITIES, AccessGrant, Cohort, Comment, Entry, Goal, Membership, Pairing,
-                     Person, Revision, Session)
+from .models import (ROLES, VISIBILITIES, AccessGrant, ActionItem, Cohort, Comment, Entry, Goal, GoalProgress,
+                     Kudos, Membership, Milestone, Pairing, Person, RetroCard, RetroGroup, Revision, Session)
 from .people import PeopleMixin
 from .privacy import Erasure, ExportRecord, PrivacyMixin, Wipe, person_hash
 from .retro import RetroMixin
@@ -29,5 +29,5 @@ def open_store(db_url: str | None = None, *, create: bool = True) -> Store:
 
 
 __all__ = ["Store", "open_store", "head_revision", "utcnow", "EntryDraft", "exercise_digest", "ROLES",
-           "VISIBILITIES", "AccessGrant", "Cohort", "Comment", "Entry", "Goal", "Membership", "Pairing", "Person",
-           "Revision", "Session", "Erasure", "ExportRecord", "Wipe", "person_hash"]
+           "VISIBILITIES", "AccessGrant", "ActionItem", "Cohort", "Comment", "Entry", "Goal", "GoalProgress", "Kudos",
+           "Membership", "Milestone", "Pairing", "Person", "RetroCard", "RetroGroup", "Revision", "Session", "Erasure", "ExportRecord", "Wipe", "person_hash"]

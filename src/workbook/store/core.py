@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import re
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from ..config import Settings, get_settings
 from ..errors import ConfigError, SchemaVersionError, StoreError, WorkbookError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -317,3 +321,12 @@ def insert_id(conn: sa.Connection, statement: sa.Insert) -> int:
     if key is None:  # pragma: no cover - every table we insert into has an integer key
         raise StoreError("the database did not return the new row's id")
     return int(key[0])
+
+
+_Record = TypeVar("_Record", bound="DataclassInstance")
+
+
+def record(cls: type[_Record], row: sa.Row[Any]) -> _Record:
+    """A row as one of the frozen records in :mod:`.models`: exactly the record's fields, by name."""
+    values = row._mapping
+    return cls(**{f.name: values[f.name] for f in dataclasses.fields(cls)})

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from ..errors import FieldProblem, NotFoundError, ValidationError
 from ..text import bad_character
-from .core import StoreBase, insert_id, utcnow
-from .models import Comment, Entry, Goal, Membership, Pairing
+from .core import StoreBase, insert_id, record, utcnow
+from .models import Comment, Entry, Goal, GoalProgress, Kudos, Membership, Milestone, Pairing
 from .schema import comments, goal_progress, goals, kudos, milestones, pairings
 
 PAIRING_STATUSES = ("proposed", "active", "fixed")
@@ -135,15 +135,14 @@ class MentoringMixin(StoreBase):
                 progress=progress, status="done" if progress >= 100 else "open", updated_at=now))
         return self.get_goal(goal_id)
 
-    def goal_history(self, goal_ids: Sequence[int]) -> list[dict[str, Any]]:
-        """Progress records of these goals, oldest first (goal_id, progress, note, created_at)."""
+    def goal_history(self, goal_ids: Sequence[int]) -> list[GoalProgress]:
+        """Progress records of these goals, oldest first."""
         if not goal_ids:
             return []
         with self.read() as conn:
             rows = conn.execute(sa.select(goal_progress).where(goal_progress.c.goal_id.in_(list(goal_ids)))
                                 .order_by(goal_progress.c.created_at, goal_progress.c.id)).all()
-        return [dict(goal_id=r.goal_id, progress=r.progress, note=r.note, entry_id=r.entry_id,
-                     created_at=r.created_at) for r in rows]
+        return [record(GoalProgress, r) for r in rows]
 
     # --- pairings -------------------------------------------------------------------------
     def find_pairings(self, cohort_id: str, *, coach_id: str | None = None, mentee_id: str | None = None,
@@ -233,13 +232,13 @@ class MentoringMixin(StoreBase):
                                                           message=message, created_at=at or utcnow())
                                     ))
 
-    def find_kudos(self, cohort_id: str, *, to_id: str | None = None) -> list[dict[str, Any]]:
+    def find_kudos(self, cohort_id: str, *, to_id: str | None = None) -> list[Kudos]:
         """Kudos in a cohort (received by one person), oldest first."""
         q = sa.select(kudos).where(kudos.c.cohort_id == cohort_id).order_by(kudos.c.created_at, kudos.c.id)
         if to_id:
             q = q.where(kudos.c.to_id == to_id)
         with self.read() as conn:
-            return [dict(r._mapping) for r in conn.execute(q)]
+            return [record(Kudos, r) for r in conn.execute(q)]
 
     def add_milestone(self, cohort_id: str, person_id: str, title: str, *, entry_id: int | None = None,
                       at: dt.datetime | None = None) -> int:
@@ -251,10 +250,10 @@ class MentoringMixin(StoreBase):
                                                                title=title, entry_id=entry_id,
                                                                achieved_at=at or utcnow())))
 
-    def find_milestones(self, cohort_id: str, person_id: str | None = None) -> list[dict[str, Any]]:
+    def find_milestones(self, cohort_id: str, person_id: str | None = None) -> list[Milestone]:
         """Milestones in a cohort (of one person), oldest first."""
         q = sa.select(milestones).where(milestones.c.cohort_id == cohort_id).order_by(milestones.c.achieved_at)
         if person_id:
             q = q.where(milestones.c.person_id == person_id)
         with self.read() as conn:
-            return [dict(r._mapping) for r in conn.execute(q)]
+            return [record(Milestone, r) for r in conn.execute(q)]

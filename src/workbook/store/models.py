@@ -135,3 +135,81 @@ class AccessGrant:
     role: str
     expires_at: dt.datetime | None
     member_role: str = ""
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    """One progress record of a goal (see :meth:`Store.goal_history`)."""
+
+    goal_id: int
+    progress: int
+    note: str
+    entry_id: int | None  # the check-in it was recorded in, if any
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Kudos:
+    """Peer recognition from one member to another."""
+
+    id: int
+    cohort_id: str
+    from_id: str
+    to_id: str
+    message: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A milestone a person reached (optionally recorded in an entry)."""
+
+    id: int
+    cohort_id: str
+    person_id: str
+    title: str
+    entry_id: int | None
+    achieved_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RetroCard:
+    """A retro card with what access rules need of its entry (author, visibility, cohort) and its votes."""
+
+    id: int
+    entry_id: int
+    session_id: int | None
+    column_id: str
+    position: int
+    text: str
+    group_id: int | None
+    author_id: str
+    visibility: str
+    cohort_id: str
+    votes: int
+
+
+@dataclass(frozen=True)
+class RetroGroup:
+    """A theme cards of a retro session are grouped under."""
+
+    id: int
+    session_id: int
+    title: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """An action item out of a retro; ``carried_from`` is the item it continues from an earlier retro."""
+
+    id: int
+    cohort_id: str
+    session_id: int | None
+    text: str
+    owner_id: str | None
+    due: dt.date | None
+    status: str  # "open", "done", "dropped"
+    carried_from: int | None
+    created_at: dt.datetime
+    updated_at: dt.datetime

@@ -2,17 +2,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from ..errors import FieldProblem, NotFoundError, ValidationError
 from ..text import bad_character
-from .core import StoreBase, insert_id, utcnow
-from .models import Membership
+from .core import StoreBase, insert_id, record, utcnow
+from .models import ActionItem, Membership, RetroCard, RetroGroup
 from .schema import action_items, entries, retro_cards, retro_groups, retro_votes
 
 ACTION_STATUSES = ("open", "done", "dropped")
+
+
+def _cards_query() -> sa.Select[tuple[object, ...]]:
+    """Cards with their entry's author, visibility and cohort, and their number of votes."""
+    votes = (sa.select(sa.func.count()).select_from(retro_votes)
+             .where(retro_votes.c.card_id == retro_cards.c.id).scalar_subquery())
+    return (sa.select(retro_cards, entries.c.author_id, entries.c.visibility, entries.c.cohort_id,
+                      votes.label("votes"))
+            .join(entries, entries.c.id == retro_cards.c.entry_id))
 
 
 class RetroMixin(StoreBase):
@@ -21,29 +30,19 @@ class RetroMixin(StoreBase):
     if TYPE_CHECKING:  # from PeopleMixin (see StoreBase)
         def get_membership(self, cohort_id: str, person_id: str) -> Membership: ...
 
-    def find_cards(self, session_id: int) -> list[dict[str, Any]]:
+    def find_cards(self, session_id: int) -> list[RetroCard]:
         """Cards of a retro session with author, group and vote count, most voted first."""
-        votes = (sa.select(retro_votes.c.card_id, sa.func.count().label("votes"))
-                 .group_by(retro_votes.c.card_id).subquery())
-        q = (sa.select(retro_cards.c.id, retro_cards.c.entry_id, retro_cards.c.column_id, retro_cards.c.text,
-                       retro_cards.c.group_id, entries.c.author_id, entries.c.visibility,
-                       sa.func.coalesce(votes.c.votes, 0).label("votes"))
-             .join(entries, entries.c.id == retro_cards.c.entry_id)
-             .outerjoin(votes, votes.c.card_id == retro_cards.c.id)
-             .where(retro_cards.c.session_id == session_id)
-             .order_by(sa.desc("votes"), retro_cards.c.id))
+        q = _cards_query().where(retro_cards.c.session_id == session_id).order_by(sa.desc("votes"), retro_cards.c.id)
         with self.read() as conn:
-            return [dict(r._mapping) for r in conn.execute(q)]
+            return [record(RetroCard, r) for r in conn.execute(q)]
 
-    def get_card(self, card_id: int) -> dict[str, Any]:
-        """One card with its entry's author, visibility and session."""
-        q = (sa.select(retro_cards, entries.c.author_id, entries.c.visibility, entries.c.cohort_id)
-             .join(entries, entries.c.id == retro_cards.c.entry_id).where(retro_cards.c.id == card_id))
+    def get_card(self, card_id: int) -> RetroCard:
+        """One card with its entry's author, visibility, cohort and vote count."""
         with self.read() as conn:
-            row = conn.execute(q).first()
+            row = conn.execute(_cards_query().where(retro_cards.c.id == card_id)).first()
         if row is None:
             raise NotFoundError("card", card_id)
-        return dict(row._mapping)
+        return record(RetroCard, row)
 
     def count_votes(self, session_id: int, voter_id: str) -> int:
         """How many votes a person has cast in a retro session."""
@@ -90,10 +89,10 @@ class RetroMixin(StoreBase):
                                                     & (retro_cards.c.session_id == session_id)).values(group_id=gid))
         return gid
 
-    def find_groups(self, session_id: int) -> list[dict[str, Any]]:
+    def find_groups(self, session_id: int) -> list[RetroGroup]:
         """Themes of a retro session."""
         with self.read() as conn:
-            return [dict(r._mapping) for r in conn.execute(
+            return [record(RetroGroup, r) for r in conn.execute(
                 sa.select(retro_groups).where(retro_groups.c.session_id == session_id).order_by(retro_groups.c.id))]
 
     def add_action_item(self, cohort_id: str, text: str, *, session_id: int | None = None,
@@ -121,16 +120,16 @@ class RetroMixin(StoreBase):
                             .values(status=status, updated_at=utcnow())).rowcount == 0:
                 raise NotFoundError("action item", item_id)
 
-    def get_action_item(self, item_id: int) -> dict[str, Any]:
+    def get_action_item(self, item_id: int) -> ActionItem:
         """One action item by id."""
         with self.read() as conn:
             row = conn.execute(sa.select(action_items).where(action_items.c.id == item_id)).first()
         if row is None:
             raise NotFoundError("action item", item_id)
-        return dict(row._mapping)
+        return record(ActionItem, row)
 
     def find_action_items(self, cohort_id: str, *, status: str | None = None,
-                          session_id: int | None = None) -> list[dict[str, Any]]:
+                          session_id: int | None = None) -> list[ActionItem]:
         """Action items of a cohort, oldest first."""
         q = sa.select(action_items).where(action_items.c.cohort_id == cohort_id).order_by(action_items.c.id)
         if status:
@@ -138,4 +137,4 @@ class RetroMixin(StoreBase):
         if session_id is not None:
             q = q.where(action_items.c.session_id == session_id)
         with self.read() as conn:
-            return [dict(r._mapping) for r in conn.execute(q)]
+            return [record(ActionItem, r) for r in conn.execute(q)]
