@@ -38,6 +38,25 @@ def test_visibility_matrix(example: Store, three: dict[str, int]) -> None:
     assert not access.can_read(example, other, example.get_entry(three["private"]))
 
 
+def test_filters_narrow_a_listing_but_never_what_a_viewer_may_read(example: Store, three: dict[str, int]) -> None:
+    p01, c01 = Viewer("p01", "example", "participant"), Viewer("c01", "example", "coach")
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)
+    assert [e.id for e in access.journal(example, p01, limit=1)] == [three["cohort"]]  # newest first
+    assert [e.id for e in access.journal(example, p01, newest_first=False, limit=1)] == [three["private"]]
+    assert seen(example, "c01", "coach", author_id="p01", kind="reflection") == {"coach", "cohort"}
+    assert seen(example, "c01", "coach", kind="checkin") == set()
+    assert seen(example, "p01", "participant", since=later) == set()
+    shared = access.mentee_entries(example, c01, "p01", exercise_id="gibbs")
+    assert {e.visibility for e in shared} == {"coach", "cohort"}
+    assert [e.id for e in access.shared_with_cohort(example, "example", author_id="p01")] == [three["cohort"]]
+    assert access.shared_with_cohort(example, "example", author_id="p02") == []
+    answers = access.facilitator_frame(example, "example", per="answer", author_id="p01")
+    assert set(answers["entry_id"]) == {three["cohort"]}
+    assert access.facilitator_frame(example, "example", per="answer", visibility=["coach"]).empty
+    frame = access.facilitator_frame(example, "example", author_id="p01", visibility=["private", "cohort"])
+    assert sorted(frame["visibility"]) == ["cohort", "private"] and frame["answers"].isna().sum() == 1
+
+
 def test_mentee_entries_only_for_their_coach(example: Store, three: dict[str, int]) -> None:
     got = access.mentee_entries(example, Viewer("c01", "example", "coach"), "p01")
     assert {e.visibility for e in got} == {"coach", "cohort"}

@@ -115,7 +115,8 @@ def test_retro_entry_creates_cards_and_votes_respect_limit(example: Store) -> No
     assert example.count_votes(s.id, "p02") == 2 and example.count_votes(s.id, "p03") == 0
     # one card read alone is the same record as on the board (author, cohort, session, votes)
     top = example.find_cards(s.id)[0]
-    assert example.get_card(top.id) == top and (top.author_id, top.cohort_id, top.session_id) == ("p01", "example", s.id)
+    assert example.get_card(top.id) == top
+    assert (top.author_id, top.cohort_id, top.session_id) == ("p01", "example", s.id)
 
 
 def test_custom_template_change_keeps_old_snapshot(example: Store) -> None:

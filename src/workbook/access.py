@@ -14,7 +14,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from .errors import AccessDenied, FieldProblem, ValidationError
 from .store.core import utcnow
@@ -23,7 +23,7 @@ from .store.models import ROLES, AccessGrant, ActionItem, Comment, Entry, Goal, 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .store import Store
+    from .store import EntryFilters, Store
 
 #: The query-string parameter carrying a personal link's secret. Not ``token``: Voila's own
 #: ``--token`` login would intercept it and redirect to /login.
@@ -119,30 +119,29 @@ def can_read(store: "Store", viewer: Viewer, entry: Entry, *, coaches: set[str] 
 
 
 def readable_entries(store: "Store", viewer: Viewer, *, author_id: str | None = None,
-                     **filters: object) -> list[Entry]:
+                     **filters: Unpack["EntryFilters"]) -> list[Entry]:
     """The entries ``viewer`` may read (optionally of one author), newest first."""
     if author_id == viewer.person_id:
-        return store.find_entries(viewer.cohort_id, author_id=author_id, **filters)  # type: ignore[arg-type]
+        return store.find_entries(viewer.cohort_id, author_id=author_id, **filters)
     if author_id is not None:
         vis = _visibilities(viewer, author_id, store.coaches_of(viewer.cohort_id, author_id))
-        return store.find_entries(viewer.cohort_id, author_id=author_id, visibility=sorted(vis), **filters)  # type: ignore[arg-type]
+        return store.find_entries(viewer.cohort_id, author_id=author_id, visibility=sorted(vis), **filters)
     mentees = set(store.mentees_of(viewer.cohort_id, viewer.person_id))
-    rows = store.find_entries(viewer.cohort_id, **filters)  # type: ignore[arg-type]
+    rows = store.find_entries(viewer.cohort_id, **filters)
     return [e for e in rows if e.author_id == viewer.person_id or e.visibility == "cohort"
             or (e.visibility == "coach" and e.author_id in mentees)]
 
 
-def journal(store: "Store", viewer: Viewer, **filters: object) -> list[Entry]:
+def journal(store: "Store", viewer: Viewer, **filters: Unpack["EntryFilters"]) -> list[Entry]:
     """The viewer's own entries, newest first."""
-    return store.find_entries(viewer.cohort_id, author_id=viewer.person_id, **filters)  # type: ignore[arg-type]
+    return store.find_entries(viewer.cohort_id, author_id=viewer.person_id, **filters)
 
 
-def mentee_entries(store: "Store", viewer: Viewer, mentee_id: str, **filters: object) -> list[Entry]:
+def mentee_entries(store: "Store", viewer: Viewer, mentee_id: str, **filters: Unpack["EntryFilters"]) -> list[Entry]:
     """A mentee's entries shared with this coach (never private ones)."""
     if viewer.person_id not in store.coaches_of(viewer.cohort_id, mentee_id):
         raise AccessDenied(f"you are not {mentee_id!r}'s coach in this cohort")
-    return store.find_entries(viewer.cohort_id, author_id=mentee_id, visibility=["coach", "cohort"],
-                              **filters)  # type: ignore[arg-type]
+    return store.find_entries(viewer.cohort_id, author_id=mentee_id, visibility=["coach", "cohort"], **filters)
 
 
 def visible_comments(store: "Store", viewer: Viewer, entries: Iterable[Entry]) -> list[Comment]:
@@ -249,12 +248,13 @@ def set_action_status(store: "Store", viewer: Viewer, item_id: int, status: str)
 
 
 # --- facilitator reports: aggregates of everything, free text only where shared with the cohort ---
-def shared_with_cohort(store: "Store", cohort_id: str, **filters: object) -> list[Entry]:
+def shared_with_cohort(store: "Store", cohort_id: str, *, author_id: str | Iterable[str] | None = None,
+                       **filters: Unpack["EntryFilters"]) -> list[Entry]:
     """Entries their authors shared with the whole cohort (``cohort`` visibility), newest first.
 
     This is the only free text a cohort-wide report may show; it does not depend on who reads it.
     """
-    return store.find_entries(cohort_id, visibility=["cohort"], **filters)  # type: ignore[arg-type]
+    return store.find_entries(cohort_id, author_id=author_id, visibility=["cohort"], **filters)
 
 
 def cohort_cards(store: "Store", session_id: int) -> list[RetroCard]:
@@ -262,7 +262,7 @@ def cohort_cards(store: "Store", session_id: int) -> list[RetroCard]:
     return [c for c in store.find_cards(session_id) if c.visibility == "cohort"]
 
 
-def aggregate_frame(store: "Store", cohort_id: str, **filters: object) -> "pd.DataFrame":
+def aggregate_frame(store: "Store", cohort_id: str, **filters: Unpack["EntryFilters"]) -> "pd.DataFrame":
     """Every entry of a cohort as metadata only (no answers, hence no free text), for aggregates.
 
     Columns as :meth:`Store.entries_frame` without ``answers``; ``mood`` stays, of every entry,
@@ -277,7 +277,9 @@ def aggregate_frame(store: "Store", cohort_id: str, **filters: object) -> "pd.Da
 ANSWER_COLUMNS: tuple[str, ...] = ("answers", "mood")
 
 
-def facilitator_frame(store: "Store", cohort_id: str, **filters: object) -> "pd.DataFrame":
+def facilitator_frame(store: "Store", cohort_id: str, *, per: str = "entry",
+                      author_id: str | Iterable[str] | None = None, visibility: Iterable[str] | None = None,
+                      **filters: Unpack["EntryFilters"]) -> "pd.DataFrame":
     """Every entry of a cohort, with its answers only where its author shared it with the cohort.
 
     Columns as :meth:`Store.entries_frame`. Every answer follows the entry's visibility, whatever
@@ -285,13 +287,11 @@ def facilitator_frame(store: "Store", cohort_id: str, **filters: object) -> "pd.
     answer) is missing; the metadata (who, when, which exercise, visibility) stays. With
     ``per="answer"``, answer rows of shared entries only. For exports and ``workbook entries``.
     """
-    per = filters.pop("per", "entry")
     if per == "answer":
-        wanted = filters.pop("visibility", None)
-        shared_rows = ([] if wanted is not None and "cohort" not in wanted  # type: ignore[operator]
-                       else shared_with_cohort(store, cohort_id, **filters))
+        shared_rows = ([] if visibility is not None and "cohort" not in visibility
+                       else shared_with_cohort(store, cohort_id, author_id=author_id, **filters))
         return store.entries_frame(cohort_id, entries_list=shared_rows, per="answer")
-    frame = store.entries_frame(cohort_id, **filters)
+    frame = store.entries_frame(cohort_id, author_id=author_id, visibility=visibility, **filters)
     shared = frame["visibility"] == "cohort"
     frame["answers"] = [a if ok else None for a, ok in zip(frame["answers"], shared)]
     for column in ANSWER_COLUMNS[1:]:
@@ -331,7 +331,7 @@ def _visibilities(viewer: Viewer, author_id: str, coaches: set[str]) -> set[str]
 
 
 def report_entries(store: "Store", audience: Viewer, author_id: str, *, reader: Viewer | None = None,
-                   **filters: object) -> ReportEntries:
+                   **filters: Unpack["EntryFilters"]) -> ReportEntries:
     """The entries, comments and goal progress of ``author_id`` a report page may show, and counts of the rest.
 
     ``reader`` is whom the page is for: the author (participant page) or one of their coaches
@@ -355,7 +355,7 @@ def report_entries(store: "Store", audience: Viewer, author_id: str, *, reader: 
         raise AccessDenied(f"a report on {author_id!r} is for them or their coach")
     may_read = _visibilities(reader, author_id, coaches)
     shown_vis = may_read & _visibilities(audience, author_id, coaches)
-    rows = store.find_entries(cohort_id, author_id=author_id, visibility=sorted(may_read), **filters)  # type: ignore[arg-type]
+    rows = store.find_entries(cohort_id, author_id=author_id, visibility=sorted(may_read), **filters)
     shown = [e for e in rows if e.visibility in shown_vis]
     own_page = (audience.person_id, audience.cohort_id) == (reader.person_id, reader.cohort_id)
     report_counts = audience.role == "facilitator" and not own_page

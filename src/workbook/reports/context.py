@@ -12,7 +12,7 @@ from ..html import esc
 from .blocks import Block, fmt
 
 if TYPE_CHECKING:
-    from ..store import Cohort, Comment, Entry, Store
+    from ..store import Cohort, Comment, Entry, EntryFilters, Store
 
 _STORES: dict[str, "Store"] = {}
 
@@ -39,9 +39,9 @@ class Period:
     until: dt.datetime | None
     label: str
 
-    def filters(self) -> dict[str, dt.datetime]:
+    def filters(self) -> "EntryFilters":
         """Keyword filters for ``find_entries`` and the access functions."""
-        out = {}
+        out: EntryFilters = {}
         if self.since is not None:
             out["since"] = self.since
         if self.until is not None:

@@ -5,7 +5,7 @@ SQLite (a file, the default) and PostgreSQL (``postgresql+psycopg://``) share on
 from __future__ import annotations
 
 from .core import StoreBase, head_revision, utcnow
-from .entries import EntriesMixin, EntryDraft, exercise_digest
+from .entries import EntriesMixin, EntryDraft, EntryFilters, exercise_digest
 from .mentoring import MentoringMixin
 from .models import (ROLES, VISIBILITIES, AccessGrant, ActionItem, Cohort, Comment, Entry, Goal, GoalProgress,
                      Kudos, Membership, Milestone, Pairing, Person, RetroCard, RetroGroup, Revision, Session)
@@ -28,6 +28,7 @@ def open_store(db_url: str | None = None, *, create: bool = True) -> Store:
     return Store(db_url, create=create)
 
 
-__all__ = ["Store", "open_store", "head_revision", "utcnow", "EntryDraft", "exercise_digest", "ROLES",
+__all__ = ["Store", "open_store", "head_revision", "utcnow", "EntryDraft", "EntryFilters", "exercise_digest", "ROLES",
            "VISIBILITIES", "AccessGrant", "ActionItem", "Cohort", "Comment", "Entry", "Goal", "GoalProgress", "Kudos",
-           "Membership", "Milestone", "Pairing", "Person", "RetroCard", "RetroGroup", "Revision", "Session", "Erasure", "ExportRecord", "Wipe", "person_hash"]
+           "Membership", "Milestone", "Pairing", "Person", "RetroCard", "RetroGroup", "Revision", "Session",
+           "Erasure", "ExportRecord", "Wipe", "person_hash"]

@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import sqlalchemy as sa
 
@@ -35,6 +35,23 @@ class EntryDraft:
     client_id: str | None = None
     created_at: dt.datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class EntryFilters(TypedDict, total=False):
+    """Filters of :meth:`EntriesMixin.find_entries` that a caller may add to any listing.
+
+    Who wrote an entry and who may read it (``author_id``, ``visibility``) are not here: the
+    access rules decide those, so a function that takes ``**filters: Unpack[EntryFilters]``
+    cannot be asked to widen them (a type checker refuses the keyword).
+    """
+
+    exercise_id: str | None
+    kind: str | None
+    session_id: int | None
+    since: dt.datetime | None
+    until: dt.datetime | None
+    newest_first: bool
+    limit: int | None
 
 
 def _entry(row: Any) -> Entry:
@@ -441,8 +458,9 @@ class EntriesMixin(StoreBase):
         frame["week"] = pd.to_datetime(frame["week"])
         return frame.astype({"entries": "int64", "authors": "int64"})
 
-    def entries_frame(self, cohort_id: str, *, entries_list: Sequence[Entry] | None = None,
-                      per: str = "entry", **filters: Any) -> "pd.DataFrame":
+    def entries_frame(self, cohort_id: str, *, entries_list: Sequence[Entry] | None = None, per: str = "entry",
+                      author_id: str | Iterable[str] | None = None, visibility: Iterable[str] | None = None,
+                      **filters: Unpack[EntryFilters]) -> "pd.DataFrame":
         """A tidy DataFrame of entries.
 
         ``per="entry"``: one row per entry with columns entry_id, cohort_id, author_id, author_name,
@@ -450,13 +468,15 @@ class EntriesMixin(StoreBase):
         (Monday of the entry's week in the cohort's time zone, naive) and answers (a dict).
         ``per="answer"``: one row per answered prompt: the same columns minus answers, plus
         prompt_id, prompt_type and value (text, number, or list items joined by newlines).
-        Pass ``entries_list`` to frame entries already filtered by :mod:`workbook.access`.
+        Pass ``entries_list`` to frame entries already filtered by :mod:`workbook.access`; otherwise
+        the entries :meth:`find_entries` gives for the other keywords.
         """
         import pandas as pd
 
         if per not in ("entry", "answer"):
             raise ValueError("per must be 'entry' or 'answer'")
-        rows = list(entries_list) if entries_list is not None else self.find_entries(cohort_id, **filters)
+        rows = (list(entries_list) if entries_list is not None
+                else self.find_entries(cohort_id, author_id=author_id, visibility=visibility, **filters))
         cohort = self.get_cohort(cohort_id)
         names = {m.person_id: m.name for m in self.find_members(cohort_id, active_only=False)}
         cols = ["entry_id", "cohort_id", "author_id", "author_name", "exercise_id", "kind", "session_id",
