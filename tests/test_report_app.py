@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from workbook import Store, access
+from workbook.access import allowed_reports
 from workbook.forms import reports_page
 from workbook.forms.reports import NOT_AVAILABLE
 from workbook.invite import create_links
-from workbook.reports.live import allowed_reports, template_sections
+from workbook.reports.live import template_sections
 from workbook.sample import generate_sample
 from workbook.serve import ServeOptions, report_apps, voila_command
 

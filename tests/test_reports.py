@@ -21,7 +21,7 @@ from workbook import Store, import_cohort
 from workbook.cli import main
 from workbook.reports import BatchResult, generate_reports, plan_reports, run_report
 from workbook.reports.blocks import Block, table
-from workbook.reports.runner import TEMPLATES_DIR, ReportJob
+from workbook.reports.plan import TEMPLATES_DIR, ReportJob
 from workbook.sample import DEFAULT_START, generate_sample
 
 from .conftest import drop_pg, new_pg_url
@@ -209,7 +209,7 @@ def test_pages_are_standalone_and_indexed(pool_batch: BatchResult, jupyter_env: 
 
 @pytest.mark.slow
 def test_both_engines_make_the_same_pages(pool_batch: BatchResult, papermill_batch: BatchResult) -> None:
-    from workbook.reports.html import page_content
+    from workbook.reports.export import page_content
 
     a = {p.name: page_content(p.read_text()) for p in pool_batch.out_dir.glob("*.html") if p.name != "index.html"}
     b = {p.name: page_content(p.read_text()) for p in papermill_batch.out_dir.glob("*.html") if p.name != "index.html"}
@@ -274,7 +274,7 @@ def test_pooled_kernel_is_reset_between_reports(tmp_path: Path, jupyter_env: Pat
     assert _outputs(pooled / "b.ipynb") == _outputs(fresh / "b.ipynb")
     printed = next(o["text"] for outs in _outputs(pooled / "b.ipynb") for o in outs if "text" in o)  # type: ignore
     assert "[]" in printed and "WB_LEAK" not in printed and "/leak" not in printed
-    from workbook.reports.html import page_content
+    from workbook.reports.export import page_content
 
     assert page_content((pooled / "participant-p03.html").read_text()) == \
         page_content((fresh / "participant-p03.html").read_text())
@@ -322,18 +322,19 @@ def test_a_stuck_report_times_out_and_the_kernel_is_replaced(tmp_path: Path, jup
 
 
 @pytest.mark.slow
-def test_pages_for_each_viewer(pool_batch: BatchResult, canary_db: str) -> None:
-    from workbook.access import Viewer
-    from workbook.reports.pages import pages_for
+def test_each_viewer_may_open_their_generated_pages(pool_batch: BatchResult, canary_db: str) -> None:
+    """The live app's rule names pages the batch wrote: the files and the app agree on every name."""
+    from workbook.access import Viewer, allowed_reports
 
     store = Store(canary_db)
-    names = lambda who, role, sfx=".ipynb": [p.name for p in pages_for(store, Viewer(who, COHORT, role),  # noqa: E731
-                                                                        pool_batch.out_dir, sfx)]
-    assert names("p01", "participant") == ["participant-p01.ipynb"]
-    assert names("c01", "coach") == ["mentee-c01-p01.ipynb", "mentee-c01-p02.ipynb"]
-    assert names("c02", "coach", ".html") == ["mentee-c02-p03.html"]
-    assert names("f01", "facilitator", ".html") == ["cohort.html"]  # never the index: per-person summaries
-    assert names("f01", "facilitator") == ["cohort.ipynb"]
+    names = lambda who, role: [r.name for r in allowed_reports(store, Viewer(who, COHORT, role))]  # noqa: E731
+    assert names("p01", "participant") == ["participant-p01"]
+    assert names("c01", "coach") == ["mentee-c01-p01", "mentee-c01-p02"]
+    assert names("c02", "coach") == ["mentee-c02-p03"]
+    assert names("f01", "facilitator") == ["cohort"]  # never the index: per-person summaries
+    for who, role in (("p01", "participant"), ("c01", "coach"), ("c02", "coach"), ("f01", "facilitator")):
+        for name in names(who, role):
+            assert (pool_batch.out_dir / f"{name}.html").is_file() and (pool_batch.out_dir / f"{name}.ipynb").is_file()
     store.close()
 
 
@@ -424,7 +425,7 @@ def test_period_end_and_dates_are_the_cohorts_days(tmp_path: Path) -> None:
 def test_page_names_of_two_coaches_never_collide(tmp_path: Path) -> None:
     """Ids may contain '-': coach ann/mentee lee-kim and coach ann-lee/mentee kim need two pages, not one."""
     from workbook.access import Viewer
-    from workbook.reports.live import allowed_reports
+    from workbook.access import allowed_reports
 
     d = tmp_path / "c"
     d.mkdir()

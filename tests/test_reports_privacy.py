@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from workbook import Store, access, import_cohort
+from workbook.access import allowed_reports
 from workbook.reports import BatchResult, generate_reports
-from workbook.reports.live import allowed_reports, render_report
+from workbook.reports.live import render_report
 
 from .conftest import drop_pg, new_pg_url
 

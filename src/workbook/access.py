@@ -379,3 +379,39 @@ def report_entries(store: "Store", audience: Viewer, author_id: str, *, reader: 
         goals = [replace(g, progress=latest.get(g.id, 0), status="done" if latest.get(g.id, 0) >= 100 else "open")
                  for g in goals]
     return ReportEntries(shown, comments, withheld, goals, kept, left_out)
+
+
+@dataclass(frozen=True)
+class ReportRef:
+    """One report a viewer may open: its page name (as in the batch), kind, title and whom it is about."""
+
+    name: str
+    kind: str
+    title: str
+    person_id: str = ""
+    coach_id: str = ""
+
+
+def allowed_reports(store: "Store", viewer: Viewer) -> list[ReportRef]:
+    """The reports ``viewer`` may open, in a stable order, named like the batch's pages.
+
+    Participant -> their own page; coach -> ``mentee-<coach>-<mentee>`` for each person they
+    coach now (a pairing that ended takes the page away); facilitator -> ``cohort`` (never a
+    person's page, nor the batch's index: its per-person summaries are the operator's file).
+    Applied to the store, not to files: the live app needs no batch to have run.
+    """
+    from .reports.plan import page_name  # the batch's naming rule (reports build on access, not the reverse)
+
+    names = {m.person_id: m.name for m in store.find_members(viewer.cohort_id, active_only=False)}
+    if viewer.role == "participant":
+        return [ReportRef(page_name("participant", viewer.person_id), "participant",
+                          f"Your reflection report ({names.get(viewer.person_id, viewer.person_id)})",
+                          person_id=viewer.person_id)]
+    if viewer.role == "coach":
+        return [ReportRef(page_name("mentee", m, viewer.person_id), "mentee",
+                          f"Mentee report: {names.get(m, m)}", person_id=m, coach_id=viewer.person_id)
+                for m in sorted(store.mentees_of(viewer.cohort_id, viewer.person_id))]
+    if viewer.role == "facilitator":
+        cohort = store.get_cohort(viewer.cohort_id)
+        return [ReportRef("cohort", "cohort", f"Cohort report: {cohort.name}")]
+    return []

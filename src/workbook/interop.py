@@ -218,7 +218,7 @@ class ErasureReport:
 
 def report_folder(store: "Store", cohort_id: str) -> Path:
     """Where ``workbook report`` writes a cohort's pages by default (``reports/COHORT``)."""
-    from .reports.runner import cohort_folder
+    from .reports.plan import cohort_folder
 
     return cohort_folder(store.settings.reports_dir, cohort_id)
 
@@ -247,7 +247,7 @@ def _needles(found: "MemberTexts") -> tuple[list[bytes], re.Pattern[bytes] | Non
 
 def _remove_pages(folder: Path, found: "MemberTexts", report: ErasureReport) -> None:
     """Delete every file in a report folder that is the person's page or holds their name, email, id or text."""
-    from .reports.runner import is_page_of
+    from .reports.plan import is_page_of
 
     if not folder.is_dir():
         return

@@ -5,6 +5,7 @@ papermill and nbconvert load only when a batch runs.
 """
 from __future__ import annotations
 
-from .runner import KINDS, BatchResult, ReportJob, ReportOutcome, generate_reports, plan_reports, run_report
+from .plan import KINDS, ReportJob, plan_reports
+from .runner import BatchResult, ReportOutcome, generate_reports, run_report
 
 __all__ = ["KINDS", "BatchResult", "ReportJob", "ReportOutcome", "generate_reports", "plan_reports", "run_report"]

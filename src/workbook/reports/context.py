@@ -31,6 +31,12 @@ def report_store(db_url: str = "") -> "Store":
     return _STORES[url]
 
 
+def forget_catalogues() -> None:
+    """Drop the exercise catalogue cached by each store :func:`report_store` opened (a changed custom exercise is seen)."""
+    for store in _STORES.values():
+        store.forget_catalogue()
+
+
 @dataclass(frozen=True)
 class Period:
     """The reporting period: ``since`` inclusive, ``until`` exclusive (aware UTC datetimes or None)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import threading
 import time
 import uuid
@@ -27,6 +28,8 @@ KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:",
                # the kernel's own start-up chatter (e.g. "running over TCP without encryption") would
                # print once per kernel into the batch's output; its errors still show
                "--IPKernelApp.log_level=ERROR"]
+#: The environment variable through which a report kernel learns the batch's database URL.
+DB_URL_ENV = "WORKBOOK_DB_URL"
 PREPARE = '__import__("workbook.reports.kernel", fromlist=["_"]).prepare()'
 RESET = '__import__("workbook.reports.kernel", fromlist=["_"]).reset()'
 
@@ -43,7 +46,7 @@ def kernel_manager_class() -> type:
     from ipykernel.kernelspec import RESOURCES, get_kernel_dict
     from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpec, KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
-    from traitlets import default
+    from traitlets import Dict, default
 
     class ThisPythonKernelSpecs(KernelSpecManager):
         """Kernel specs in which ``python3`` is this interpreter's ipykernel."""
@@ -55,13 +58,38 @@ def kernel_manager_class() -> type:
             return super().get_kernel_spec(kernel_name)
 
     class ReportKernelManager(AsyncKernelManager):
-        """An AsyncKernelManager resolving kernel names through :class:`ThisPythonKernelSpecs`."""
+        """An AsyncKernelManager resolving kernel names through :class:`ThisPythonKernelSpecs`,
+        whose kernel gets ``kernel_env`` added to its environment (and keeps it across restarts)."""
+
+        kernel_env = Dict(config=True, help="Variables added to the kernel's environment (never to this process's).")
 
         @default("kernel_spec_manager")
         def _kernel_spec_manager_default(self) -> KernelSpecManager:
             return ThisPythonKernelSpecs(data_dir=self.data_dir)
 
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
+            """Start the kernel with ``kernel_env`` on top of the environment it would get."""
+            if self.kernel_env:
+                kw["env"] = {**kw.get("env", os.environ), **self.kernel_env}
+            await super().start_kernel(**kw)
+
     return ReportKernelManager
+
+
+def kernel_env(db_url: str) -> dict[str, str]:
+    """The variables a report kernel needs on top of the batch's environment: the database URL, if given.
+
+    Through the kernel's environment and never a notebook parameter: the URL may carry a password,
+    and parameters are written into the executed notebooks.
+    """
+    return {DB_URL_ENV: db_url} if db_url else {}
+
+
+def kernel_config(db_url: str) -> Any:
+    """Config for papermill's own engine: its fresh kernel per report gets :func:`kernel_env` too."""
+    from traitlets.config import Config
+
+    return Config({"ReportKernelManager": {"kernel_env": kernel_env(db_url)}})
 
 
 class KernelStartError(RuntimeError):
@@ -72,12 +100,14 @@ class WarmKernel:
     """One running kernel and its one client, owned by the thread that starts it.
 
     Use as a context manager (or call :meth:`start` / :meth:`shutdown`): shutdown stops the
-    channels, the kernel process and removes its connection file.
+    channels, the kernel process and removes its connection file. Its reports read ``db_url``
+    (empty: what the kernel's inherited environment says; see :func:`kernel_env`).
     """
 
-    def __init__(self, kernel_name: str = "python3", *, start_timeout: float = 60.0) -> None:
+    def __init__(self, kernel_name: str = "python3", *, start_timeout: float = 60.0, db_url: str = "") -> None:
         self.kernel_name = kernel_name
         self.start_timeout = start_timeout
+        self.db_url = db_url
         self.km: Any = None
         self.kc: Any = None
         self.reports = 0
@@ -110,7 +140,7 @@ class WarmKernel:
         # so the batch's writes stay where CI allows them and a leak would be visible there.
         runtime = Path(jupyter_runtime_dir())
         runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.km = kernel_manager_class()(kernel_name=self.kernel_name,
+        self.km = kernel_manager_class()(kernel_name=self.kernel_name, kernel_env=kernel_env(self.db_url),
                                          connection_file=str(runtime / f"kernel-workbook-{uuid.uuid4().hex}.json"))
         run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGS))
         self.kc = self.km.client()

@@ -70,7 +70,6 @@ def reset() -> None:
     warnings._filters_mutated()  # type: ignore[attr-defined]  # forget which warnings were already shown
     # The report store's connection pool survives (it holds no one's data); its catalogue cache
     # is dropped so a changed custom exercise is seen.
-    from . import context
+    from .context import forget_catalogues
 
-    for store in context._STORES.values():
-        store.forget_catalogue()
+    forget_catalogues()

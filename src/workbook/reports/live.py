@@ -1,12 +1,11 @@
 """Reports as live pages: the batch templates' sections, rendered now from the store for one viewer.
 
 The Voila app ``workbook/notebooks/forms/reports.ipynb`` shows a person the reports they may open and
-renders one on request. :func:`allowed_reports` is the one rule for which reports a viewer may
-open (participant: their own page; coach: the mentee pages of the people they coach now;
-facilitator: the cohort page), applied to the store rather than to files, so nothing depends on a
-batch having run; :func:`workbook.reports.pages.pages_for` applies it to generated files. A page is rendered by walking the template notebook in ``workbook/notebooks/reports/``: each
-markdown cell is shown as written and each ``report.<section>()`` cell calls that section of the
-same view object the batch uses, so a live page has the batch page's content (charts and tables,
+renders one on request. Which reports a viewer may open is decided by
+:func:`workbook.access.allowed_reports` (re-exported here for the forms), from the store, so
+nothing depends on a batch having run. A page is rendered by walking the template notebook in
+``workbook/notebooks/reports/``: each markdown cell is shown as written and each
+``report.<section>()`` cell calls that section of the same view object the batch uses, so a live page has the batch page's content (charts and tables,
 every piece of user text escaped by :mod:`workbook.reports.blocks`).
 """
 from __future__ import annotations
@@ -14,53 +13,23 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import context
+from ..access import ReportRef, allowed_reports
 from ..html import STYLE, esc
 from .blocks import Block, Chart
-from .runner import TEMPLATES_DIR, page_name
+from .plan import TEMPLATES_DIR
 
 if TYPE_CHECKING:
     from ..access import Viewer
     from ..store import Store
 
+__all__ = ["ReportRef", "allowed_reports", "load_report", "render_report", "template_sections"]
+
 #: A template cell that shows one section: ``report.header()`` (no arguments, a public name).
 _SECTION = re.compile(r"^report\.([a-z][a-z0-9_]*)\(\)$")
-
-
-@dataclass(frozen=True)
-class ReportRef:
-    """One report a viewer may open: its page name (as in the batch), kind, title and whom it is about."""
-
-    name: str
-    kind: str
-    title: str
-    person_id: str = ""
-    coach_id: str = ""
-
-
-def allowed_reports(store: "Store", viewer: "Viewer") -> list[ReportRef]:
-    """The reports ``viewer`` may open, in a stable order, named like the batch's pages.
-
-    Participant -> own page; coach -> ``mentee-<coach>-<mentee>`` for each person they coach now;
-    facilitator -> ``cohort``.
-    """
-    names = {m.person_id: m.name for m in store.find_members(viewer.cohort_id, active_only=False)}
-    if viewer.role == "participant":
-        return [ReportRef(page_name("participant", viewer.person_id), "participant",
-                          f"Your reflection report ({names.get(viewer.person_id, viewer.person_id)})",
-                          person_id=viewer.person_id)]
-    if viewer.role == "coach":
-        return [ReportRef(page_name("mentee", m, viewer.person_id), "mentee",
-                          f"Mentee report: {names.get(m, m)}", person_id=m, coach_id=viewer.person_id)
-                for m in sorted(store.mentees_of(viewer.cohort_id, viewer.person_id))]
-    if viewer.role == "facilitator":
-        cohort = store.get_cohort(viewer.cohort_id)
-        return [ReportRef("cohort", "cohort", f"Cohort report: {cohort.name}")]
-    return []
 
 
 def template_sections(kind: str, templates_dir: Path | None = None) -> list[tuple[str, str]]:

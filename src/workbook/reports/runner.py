@@ -1,45 +1,33 @@
-"""The batch: plan one report per person (and one for the cohort), execute them, export HTML, write the index.
+"""The batch: execute planned reports, export each as an HTML page, write the index.
 
-Two engines (a registry, as papermill's own ``engines.py``):
+Planning (which reports, page names) is :mod:`.plan`; this module runs the jobs. Two engines (a
+registry, as papermill's own ``engines.py``):
 
 - ``pool`` (default): ``jobs`` worker threads, each owning one warm kernel reused across its
   reports (:class:`~workbook.reports.engine.PoolEngine`), HTML rendered in the same thread;
 - ``papermill``: papermill's plain engine, one fresh kernel per report (the baseline).
 
 Both produce the same pages. No thread changes the working directory (papermill #578): all
-paths are absolute and ``cwd`` is never passed.
+paths are absolute and ``cwd`` is never passed; no thread changes the environment either: each
+kernel is started with the batch's database URL in its own environment.
 """
 from __future__ import annotations
 
 import contextlib
 import os
 import queue
-import re
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from .plan import ReportJob, choose_reports, cohort_folder, cohort_reports
 
-#: Where the shipped templates live (package data, so a wheel install has them too).
-TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "notebooks" / "reports"
-KINDS: tuple[str, ...] = ("participant", "mentee", "cohort")
 ENGINES: dict[str, str | None] = {"pool": "workbook_pool", "papermill": None}
-
-
-@dataclass(frozen=True)
-class ReportJob:
-    """One report to produce: which template, for whom, with which parameters, under which file name."""
-
-    kind: str
-    stem: str
-    label: str
-    template: Path
-    parameters: dict[str, Any]
 
 
 @dataclass
@@ -77,81 +65,6 @@ class BatchResult:
         return not self.failed
 
 
-def _safe(part: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", part).strip("._") or "x"
-
-
-def page_name(kind: str, person_id: str = "", coach_id: str = "") -> str:
-    """A report's page name (file stem of the batch, report name of the live app).
-
-    ``participant-<person>``, ``mentee-<coach>-<mentee>``, ``cohort``. Ids may contain the
-    separator ``-``: inside a mentee page's name it is written ``~`` (never part of an id), so
-    coach ``ann`` on ``lee-kim`` and coach ``ann-lee`` on ``kim`` get two pages, not one.
-    """
-    if kind == "participant":
-        return f"participant-{_safe(person_id)}"
-    if kind == "mentee":
-        return f"mentee-{_safe(coach_id).replace('-', '~')}-{_safe(person_id).replace('-', '~')}"
-    return kind
-
-
-def is_page_of(stem: str, person_id: str) -> bool:
-    """Whether the page named ``stem`` is about ``person_id``: their participant page, or a mentee page
-    of which they are the coach or the mentee."""
-    if stem == page_name("participant", person_id):
-        return True
-    if not stem.startswith("mentee-"):
-        return False
-    return _safe(person_id).replace("-", "~") in stem.removeprefix("mentee-").split("-")
-
-
-def cohort_folder(reports_dir: Path, cohort_id: str) -> Path:
-    """The folder a batch writes a cohort's pages into by default (``REPORTS/COHORT``)."""
-    return Path(reports_dir) / _safe(cohort_id)
-
-
-def plan_reports(store: Any, cohort_id: str, *, kinds: Iterable[str] = ("all",), people: Sequence[str] = (),
-                 since: str = "", until: str = "", templates_dir: Path | None = None) -> list[ReportJob]:
-    """The reports of a batch, in a stable order (cohort first, then participants, then mentees).
-
-    ``people`` limits participant reports to those people and mentee reports to those mentees
-    or coaches; the cohort report is planned unless only some people were asked for.
-    """
-    wanted = set(KINDS) if "all" in kinds else set(kinds)
-    unknown = wanted - set(KINDS)
-    if unknown:
-        raise ConfigError(f"unknown report kind {sorted(unknown)[0]!r}; use one of {', '.join(KINDS)} or all")
-    tdir = Path(templates_dir) if templates_dir else TEMPLATES_DIR
-    cohort = store.get_cohort(cohort_id)
-    names = {m.person_id: m.name for m in store.find_members(cohort_id, active_only=False)}
-    members = {m.person_id for m in store.find_members(cohort_id)}
-    for p in people:
-        if p not in members:
-            raise ConfigError(f"{p!r} is not a member of cohort {cohort_id!r}; run `workbook people {cohort_id}`")
-    chosen = set(people)
-    base = {"cohort_id": cohort_id, "since": since, "until": until, "db_url": ""}
-    jobs: list[ReportJob] = []
-    if "cohort" in wanted and (not chosen or "cohort" in kinds):
-        jobs.append(ReportJob("cohort", "cohort", cohort.name, tdir / "cohort.ipynb", dict(base)))
-    participants = [m.person_id for m in store.find_members(cohort_id, "participant")]
-    if "participant" in wanted:
-        for pid in participants:
-            if not chosen or pid in chosen:
-                jobs.append(ReportJob("participant", page_name("participant", pid), f"{names.get(pid, pid)} ({pid})",
-                                      tdir / "participant.ipynb", {**base, "person_id": pid}))
-    if "mentee" in wanted:
-        for pid in participants:
-            for coach in sorted(store.coaches_of(cohort_id, pid)):
-                if not chosen or pid in chosen or coach in chosen:
-                    jobs.append(ReportJob("mentee", page_name("mentee", pid, coach),
-                                          f"{names.get(pid, pid)} for {names.get(coach, coach)}",
-                                          tdir / "mentee.ipynb", {**base, "person_id": pid, "coach_id": coach}))
-    for j in jobs:
-        if not j.template.is_file():
-            raise ConfigError(f"report template {j.template} is missing")
-    return jobs
-
-
 def _import_papermill() -> Any:
     # nbformat validates through jsonschema, which imports the optional ``rfc3987_syntax``
     # IRI checker (~2 s here). No notebook schema uses IRI formats: mark it absent unless
@@ -163,39 +76,28 @@ def _import_papermill() -> Any:
     return papermill
 
 
-@contextlib.contextmanager
-def _kernel_env(db_url: str) -> Iterator[None]:
-    """Kernels started in this block connect to ``db_url`` (through the environment, never a parameter).
-
-    The URL may carry a password: it must not be written into the executed notebooks.
-    """
-    old = os.environ.get("WORKBOOK_DB_URL")
-    os.environ["WORKBOOK_DB_URL"] = db_url
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("WORKBOOK_DB_URL", None)
-        else:
-            os.environ["WORKBOOK_DB_URL"] = old
-
-
 def run_report(job: ReportJob, out_dir: Path, *, engine: str = "pool", warm_kernel: Any = None,
-               execution_timeout: float = 120, start_timeout: float = 60) -> ReportOutcome:
-    """Execute one report and export its page; never raises for a failing report."""
+               execution_timeout: float = 120, start_timeout: float = 60, db_url: str = "") -> ReportOutcome:
+    """Execute one report and export its page; never raises for a failing report.
+
+    The report reads ``db_url`` (empty: the kernel's own ``$WORKBOOK_DB_URL`` or ./workbook.db);
+    a ``warm_kernel`` was started with its URL already (see :class:`~.engine.WarmKernel`).
+    """
     pm = _import_papermill()
     from papermill.exceptions import PapermillExecutionError
 
-    from .html import notebook_html, notebook_summary
+    from .export import notebook_html, notebook_summary
 
     ipynb = out_dir / f"{job.stem}.ipynb"
     page = out_dir / f"{job.stem}.html"
     t0 = time.perf_counter()
-    from .engine import KERNEL_ARGS, kernel_manager_class
+    from .engine import KERNEL_ARGS, kernel_config, kernel_manager_class
 
-    # Both engines run this interpreter's python3 kernel (see kernel_manager_class).
+    # Both engines run this interpreter's python3 kernel (see kernel_manager_class); papermill's
+    # own engine starts one per report, given the URL through the kernel manager's config.
     extra: dict[str, Any] = ({"warm_kernel": warm_kernel} if engine == "pool"
-                             else {"extra_arguments": list(KERNEL_ARGS), "kernel_manager_class": kernel_manager_class()})
+                             else {"extra_arguments": list(KERNEL_ARGS), "kernel_manager_class": kernel_manager_class(),
+                                   "config": kernel_config(db_url)})
     attempts = 2
     for attempt in range(1, attempts + 1):
         try:
@@ -231,13 +133,13 @@ def run_report(job: ReportJob, out_dir: Path, *, engine: str = "pool", warm_kern
 
 
 def _worker(jobs: "queue.Queue[ReportJob]", results: "queue.Queue[ReportOutcome | BaseException]", out_dir: Path,
-            engine: str, stop: threading.Event, timeouts: tuple[float, float]) -> None:
+            engine: str, stop: threading.Event, timeouts: tuple[float, float], db_url: str) -> None:
     wk = None
     try:
         if engine == "pool":
             from .engine import WarmKernel
 
-            wk = WarmKernel(start_timeout=timeouts[1])
+            wk = WarmKernel(start_timeout=timeouts[1], db_url=db_url)
             wk.start()
         while not stop.is_set():
             try:
@@ -246,7 +148,7 @@ def _worker(jobs: "queue.Queue[ReportJob]", results: "queue.Queue[ReportOutcome 
                 break
             try:
                 outcome = run_report(job, out_dir, engine=engine, warm_kernel=wk, execution_timeout=timeouts[0],
-                                     start_timeout=timeouts[1])
+                                     start_timeout=timeouts[1], db_url=db_url)
             except Exception as exc:  # a bug of ours: still one failed report, not a lost one
                 outcome = ReportOutcome(job, False, error=f"{type(exc).__name__}: {exc}")
             results.put(outcome)
@@ -273,10 +175,13 @@ def generate_reports(cohort_id: str, *, kinds: Iterable[str] = ("all",), people:
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     settings = get_settings(db_url)
+    kinds = list(kinds)
     store = Store(settings.db_url, create=False)
     try:
-        planned = plan_reports(store, cohort_id, kinds=kinds, people=people, since=since, until=until,
-                               templates_dir=Path(templates_dir) if templates_dir else None)
+        # One plan of the whole cohort: the batch runs some of it, the index links the rest's earlier pages.
+        everyone = cohort_reports(store, cohort_id, since=since, until=until,
+                                  templates_dir=Path(templates_dir) if templates_dir else None)
+        planned = choose_reports(store, everyone, cohort_id, kinds=kinds, people=people)
         if since or until:  # check the dates before starting any kernel
             from .context import period
 
@@ -292,30 +197,20 @@ def generate_reports(cohort_id: str, *, kinds: Iterable[str] = ("all",), people:
         _import_papermill()
         result.outcomes = _execute(planned, out, engine, jobs or os.cpu_count() or 1, progress,
                                    (execution_timeout, start_timeout), settings.db_url)
-    from .html import write_index
+    from .index import write_index
 
     order = {j.stem: i for i, j in enumerate(planned)}
     result.outcomes.sort(key=lambda o: order[o.job.stem])
-    earlier = _earlier_pages(settings.db_url, cohort_id, out, {o.job.stem for o in result.outcomes},
-                             Path(templates_dir) if templates_dir else None)
+    earlier = _earlier_pages(everyone, out, {o.job.stem for o in result.outcomes})
     result.index_path = write_index(out, f"Reports: {cohort_id}", result.outcomes + earlier)
     result.seconds = time.perf_counter() - t0
     return result
 
 
-def _earlier_pages(db_url: str, cohort_id: str, out: Path, done: set[str],
-                   templates_dir: Path | None) -> list[ReportOutcome]:
+def _earlier_pages(everyone: Sequence[ReportJob], out: Path, done: set[str]) -> list[ReportOutcome]:
     """Pages of this cohort already in ``out`` from an earlier batch, so the index keeps linking them."""
-    from ..store import Store
-    from .html import notebook_summary
+    from .export import notebook_summary
 
-    store = Store(db_url, create=False)
-    try:
-        everyone = plan_reports(store, cohort_id, templates_dir=templates_dir)
-    except Exception:  # a template folder without every kind: index only this batch
-        return []
-    finally:
-        store.close()
     kept = []
     for job in everyone:
         page, ipynb = out / f"{job.stem}.html", out / f"{job.stem}.ipynb"
@@ -325,7 +220,7 @@ def _earlier_pages(db_url: str, cohort_id: str, out: Path, done: set[str],
             import nbformat
 
             summary = notebook_summary(nbformat.read(ipynb, as_version=4))
-        except Exception:
+        except Exception:  # an unreadable earlier notebook: its page is still linked, without a summary
             summary = None
         kept.append(ReportOutcome(job, True, ipynb, page, summary=summary))
     return kept
@@ -355,42 +250,41 @@ def _execute(planned: list[ReportJob], out: Path, engine: str, n_jobs: int, prog
     stop = threading.Event()
     outcomes: list[ReportOutcome] = []
     n_workers = max(1, min(n_jobs, len(planned)))
-    with _kernel_env(db_url):
-        workers = [threading.Thread(target=_worker, args=(todo, results, out, engine, stop, timeouts),
-                                    name=f"workbook-report-{i}", daemon=True) for i in range(n_workers)]
-        for w in workers:
-            w.start()
-        # No tqdm object at all when quiet: even a disabled bar starts tqdm's monitor thread.
-        bar = tqdm(total=len(planned), unit="report", dynamic_ncols=True) if progress else _NoBar()
-        broken: list[BaseException] = []
-        try:
-            while len(outcomes) < len(planned):
-                try:
-                    item = results.get(timeout=0.5)
-                except queue.Empty:
-                    if all(not w.is_alive() for w in workers) and results.empty():
-                        break  # every worker gave up: fail what is left below
-                    continue
-                if isinstance(item, BaseException):
-                    broken.append(item)
-                    continue
-                outcomes.append(item)
-                bar.update(1)
-                if not item.ok:
-                    bar.write(f"FAILED {item.job.kind} {item.job.label}: {item.error}")
-        except KeyboardInterrupt:
-            stop.set()
-            raise
-        finally:
-            bar.close()
-            stop.set()
-            for w in workers:
-                w.join(timeout=30)
-        reason = f"no report kernel could be started ({broken[0]})" if broken else "not run"
-        while True:
+    workers = [threading.Thread(target=_worker, args=(todo, results, out, engine, stop, timeouts, db_url),
+                                name=f"workbook-report-{i}", daemon=True) for i in range(n_workers)]
+    for w in workers:
+        w.start()
+    # No tqdm object at all when quiet: even a disabled bar starts tqdm's monitor thread.
+    bar = tqdm(total=len(planned), unit="report", dynamic_ncols=True) if progress else _NoBar()
+    broken: list[BaseException] = []
+    try:
+        while len(outcomes) < len(planned):
             try:
-                job = todo.get_nowait()
+                item = results.get(timeout=0.5)
             except queue.Empty:
-                break
-            outcomes.append(ReportOutcome(job, False, error=reason))
+                if all(not w.is_alive() for w in workers) and results.empty():
+                    break  # every worker gave up: fail what is left below
+                continue
+            if isinstance(item, BaseException):
+                broken.append(item)
+                continue
+            outcomes.append(item)
+            bar.update(1)
+            if not item.ok:
+                bar.write(f"FAILED {item.job.kind} {item.job.label}: {item.error}")
+    except KeyboardInterrupt:
+        stop.set()
+        raise
+    finally:
+        bar.close()
+        stop.set()
+        for w in workers:
+            w.join(timeout=30)
+    reason = f"no report kernel could be started ({broken[0]})" if broken else "not run"
+    while True:
+        try:
+            job = todo.get_nowait()
+        except queue.Empty:
+            break
+        outcomes.append(ReportOutcome(job, False, error=reason))
     return outcomes
