@@ -435,8 +435,8 @@ def test_a_link_grants_no_more_than_the_roster_role_now(example: Store) -> None:
     token = access.issue_token(example, "example", "f01")
     assert page("participation", f"key={token}", store=example).message is None
     member = example.get_membership("example", "f01")
-    with example.write() as conn:  # the roster now says participant (re-imported)
-        example.save_members("example", [replace(member, role="participant")], conn)
+    # the roster now says participant (re-imported)
+    example.save_members("example", [replace(member, role="participant")])
     pg = page("participation", f"key={token}", store=example)
     assert pg.message is not None and "Name" not in html_of(pg.widget)
     assert page("journal", f"key={token}", store=example).journal is None
@@ -451,8 +451,8 @@ def test_times_are_shown_in_the_viewers_zone(example: Store) -> None:
     ctx = FormContext(example, access.viewer_for(example, "example", "c03"))  # roster: Asia/Tokyo
     assert ctx.local_time(at) == "21:00" and ctx.local_time(at.replace(tzinfo=None)) == "21:00"
     member = example.get_membership("example", "c03")
-    with example.write() as conn:  # an unknown zone in the roster: the cohort's (Europe/London)
-        example.save_members("example", [replace(member, timezone="Mars/Olympus")], conn)
+    # an unknown zone in the roster: the cohort's (Europe/London)
+    example.save_members("example", [replace(member, timezone="Mars/Olympus")])
     assert FormContext(example, ctx.viewer).local_time(at) == "12:00"
 
 

@@ -85,8 +85,7 @@ def test_no_links_for_a_member_who_left(example: Store) -> None:
     from dataclasses import replace
 
     member = example.get_membership("example", "p02")
-    with example.write() as conn:
-        example.save_members("example", [replace(member, active=False)], conn)
+    example.save_members("example", [replace(member, active=False)])
     with pytest.raises(ValidationError, match="p02"):
         create_links(example, "example", people=["p01", "p02"])
 

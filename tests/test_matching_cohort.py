@@ -28,8 +28,7 @@ def run(store: Store, *args: str) -> Result:
 
 def update_member(store: Store, person_id: str, **changes: object) -> None:
     m = store.get_membership(COHORT, person_id)
-    with store.write() as conn:
-        store.save_members(COHORT, [replace(m, **changes)], conn)  # type: ignore[arg-type]
+    store.save_members(COHORT, [replace(m, **changes)])  # type: ignore[arg-type]
 
 
 def pairs_of(store: Store) -> dict[str, tuple[str, str]]:

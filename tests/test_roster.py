@@ -34,6 +34,25 @@ def test_example_imports_and_reimport_updates(store: Store) -> None:
     assert (r2.created, r2.updated) == (0, 24)
 
 
+def test_import_roster_is_one_transaction_and_counts_what_it_did(store: Store) -> None:
+    from dataclasses import replace
+
+    from workbook import Cohort, Membership, ValidationError
+
+    cohort = Cohort("t", "T", "UTC")
+    pat = Membership("t", "p1", "Pat", "p1@x.org", "participant")
+    kim = Membership("t", "c1", "Kim", "c1@x.org", "chief")  # a role the store refuses, after Pat
+    before = dump(store)
+    with pytest.raises(ValidationError, match="chief"):
+        store.import_roster(cohort, [pat, kim])
+    assert dump(store) == before  # not even the cohort or Pat
+    done = store.import_roster(cohort, [pat])
+    assert (done.created, done.updated, done.deactivated, done.skipped, done.readmitted) == (1, 0, 0, {}, ())
+    done = store.import_roster(cohort, [replace(kim, role="coach")])
+    assert (done.created, done.updated, done.deactivated) == (1, 0, 1)
+    assert [m.person_id for m in store.find_members("t")] == ["c1"] and store.get_person("p1").name == "Pat"
+
+
 def test_removed_people_are_deactivated_not_deleted(store: Store, tmp_path: Path) -> None:
     d = make_cohort(tmp_path, GOOD)
     import_cohort(store, d)

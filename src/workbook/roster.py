@@ -321,20 +321,6 @@ def import_cohort(store: "Store", directory: Path | str, *, readmit: Iterable[st
     if set(readmit) - ids:
         raise RosterError("only people in the roster can be re-admitted; nothing was imported", [FieldProblem(
             "readmit", f"{p!r} is not in roster.csv: add their row first") for p in readmit if p not in ids])
-    with store.write() as conn:
-        store.save_cohort(cohort, conn)
-        readmitted = store.readmit_members(cohort.id, readmit, readmitted_by=readmitted_by, conn=conn)
-        # An erased person stays erased: a roster that still lists them brings nothing of them back.
-        skipped = {p: e.erased_at for p, e in store.erased_members(cohort.id, ids, conn).items()}
-        if skipped:
-            members = [replace(m, coach_id=None if m.coach_id in skipped else m.coach_id,
-                               manager="" if m.manager in skipped else m.manager)
-                       for m in members if m.person_id not in skipped]
-        created, updated = store.save_members(cohort.id, members, conn)
-        from .store.schema import memberships
-        gone = conn.execute(memberships.update().where(
-            (memberships.c.cohort_id == cohort.id) & memberships.c.person_id.not_in(ids)
-            & (memberships.c.active == True)).values(active=False)).rowcount  # noqa: E712
-    store.forget_catalogue()
-    return ImportResult(cohort, created, updated, int(gone), tuple(d["id"] for d in custom), skipped,
-                        tuple(readmitted))
+    done = store.import_roster(cohort, members, readmit=readmit, readmitted_by=readmitted_by)
+    return ImportResult(cohort, done.created, done.updated, done.deactivated, tuple(d["id"] for d in custom),
+                        done.skipped, done.readmitted)

@@ -8,14 +8,17 @@ from .core import StoreBase, head_revision, utcnow
 from .entries import EntriesMixin, EntryDraft, EntryFilters, exercise_digest
 from .mentoring import MentoringMixin
 from .models import (ROLES, VISIBILITIES, AccessGrant, ActionItem, Cohort, Comment, Entry, Goal, GoalProgress,
-                     Kudos, Membership, Milestone, Pairing, Person, RetroCard, RetroGroup, Revision, Session)
+                     Kudos, Membership, Milestone, Pairing, Person, RetroCard, RetroGroup, Revision, RosterImport,
+                     Session)
 from .people import PeopleMixin
 from .privacy import Erasure, ExportRecord, PrivacyMixin, Wipe, person_hash
 from .retro import RetroMixin
+from .roster import RosterMixin
 from .tokens import TokensMixin
 
 
-class Store(PeopleMixin, EntriesMixin, MentoringMixin, RetroMixin, TokensMixin, PrivacyMixin, StoreBase):
+class Store(PeopleMixin, EntriesMixin, MentoringMixin, RetroMixin, TokensMixin, PrivacyMixin, RosterMixin,
+            StoreBase):
     """Open a workbook database: ``Store()`` uses ``WORKBOOK_DB_URL`` or ``./workbook.db``.
 
     A fresh (empty) database gets the current schema; an older one asks for
@@ -30,5 +33,5 @@ def open_store(db_url: str | None = None, *, create: bool = True) -> Store:
 
 __all__ = ["Store", "open_store", "head_revision", "utcnow", "EntryDraft", "EntryFilters", "exercise_digest", "ROLES",
            "VISIBILITIES", "AccessGrant", "ActionItem", "Cohort", "Comment", "Entry", "Goal", "GoalProgress", "Kudos",
-           "Membership", "Milestone", "Pairing", "Person", "RetroCard", "RetroGroup", "Revision", "Session",
+           "Membership", "Milestone", "Pairing", "Person", "RetroCard", "RetroGroup", "Revision", "RosterImport", "Session",
            "Erasure", "ExportRecord", "Wipe", "person_hash"]

@@ -213,3 +213,14 @@ class ActionItem:
     carried_from: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RosterImport:
+    """What :meth:`Store.import_roster` did, in counts of memberships."""
+
+    created: int
+    updated: int
+    deactivated: int  # active members the roster no longer lists
+    skipped: dict[str, dt.datetime] = field(default_factory=dict)  # erased people the roster lists -> erased at
+    readmitted: tuple[str, ...] = ()  # people whose erasure was closed on purpose, so they are back

@@ -35,27 +35,75 @@ def member_not_found(cohort_id: str, person_id: str) -> NotFoundError:
                          f"run `workbook people {cohort_id}` to see who is in the cohort")
 
 
+def check_cohort(cohort: Cohort) -> None:
+    """Refuse cohort settings the store cannot work with (before any SQL)."""
+    problems = []
+    if cohort.default_visibility not in VISIBILITIES:
+        problems.append(FieldProblem("default_visibility", f"must be one of {', '.join(VISIBILITIES)}"))
+    if cohort.min_group_size < 1:
+        problems.append(FieldProblem("min_group_size", "must be 1 or more"))
+    if problems:
+        raise ValidationError(f"cohort {cohort.id!r} settings are invalid", problems)
+
+
+def write_cohort(conn: sa.Connection, cohort: Cohort) -> None:
+    """Create or update a cohort by id, in the caller's transaction (checked by :func:`check_cohort`)."""
+    now = utcnow()
+    values = dict(name=cohort.name, timezone=cohort.timezone, min_group_size=cohort.min_group_size,
+                  default_visibility=cohort.default_visibility, settings=cohort.settings, updated_at=now)
+    done = conn.execute(cohorts.update().where(cohorts.c.id == cohort.id).values(**values))
+    if done.rowcount == 0:
+        conn.execute(cohorts.insert().values(id=cohort.id, created_at=now, **values))
+
+
+def write_members(conn: sa.Connection, cohort_id: str, members: Sequence[Membership]) -> tuple[int, int]:
+    """Create or update people and their memberships by stable id, in the caller's transaction.
+
+    Returns (created, updated) memberships; an unknown role raises, and the transaction rolls back.
+    """
+    now = utcnow()
+    existing_people = {r.id for r in conn.execute(
+        sa.select(people.c.id).where(people.c.id.in_([m.person_id for m in members])))}
+    existing_members = {r.person_id for r in conn.execute(
+        sa.select(memberships.c.person_id).where(memberships.c.cohort_id == cohort_id))}
+    created = updated = 0
+    for m in members:
+        if m.role not in ROLES:
+            raise ValidationError(f"unknown role {m.role!r}", [FieldProblem("role", f"use one of {', '.join(ROLES)}")])
+        pvals = dict(name=m.name, email=m.email, updated_at=now)
+        if m.person_id in existing_people:
+            conn.execute(people.update().where(people.c.id == m.person_id).values(**pvals))
+        else:
+            conn.execute(people.insert().values(id=m.person_id, created_at=now, **pvals))
+        mvals = dict(role=m.role, coach_id=m.coach_id or None, skills=list(m.skills),
+                     aspirations=list(m.aspirations), timezone=m.timezone, languages=list(m.languages),
+                     capacity=m.capacity, manager=m.manager, active=m.active, updated_at=now)
+        if m.person_id in existing_members:
+            conn.execute(memberships.update().where(
+                (memberships.c.cohort_id == cohort_id) & (memberships.c.person_id == m.person_id)).values(**mvals))
+            updated += 1
+        else:
+            conn.execute(memberships.insert().values(cohort_id=cohort_id, person_id=m.person_id,
+                                                     created_at=now, **mvals))
+            created += 1
+    return created, updated
+
+
+def deactivate_others(conn: sa.Connection, cohort_id: str, person_ids: Iterable[str]) -> int:
+    """Mark inactive every active member of the cohort not in ``person_ids``; returns how many."""
+    return int(conn.execute(memberships.update().where(
+        (memberships.c.cohort_id == cohort_id) & memberships.c.person_id.not_in(list(person_ids))
+        & (memberships.c.active == sa.true())).values(active=False)).rowcount)
+
+
 class PeopleMixin(StoreBase):
     """Verbs for cohorts, people and who belongs where in which role."""
 
-    def save_cohort(self, cohort: Cohort, conn: sa.Connection | None = None) -> Cohort:
+    def save_cohort(self, cohort: Cohort) -> Cohort:
         """Create or update a cohort by id."""
-        problems = []
-        if cohort.default_visibility not in VISIBILITIES:
-            problems.append(FieldProblem("default_visibility", f"must be one of {', '.join(VISIBILITIES)}"))
-        if cohort.min_group_size < 1:
-            problems.append(FieldProblem("min_group_size", "must be 1 or more"))
-        if problems:
-            raise ValidationError(f"cohort {cohort.id!r} settings are invalid", problems)
-        if conn is None:
-            with self.write() as c:
-                return self.save_cohort(cohort, c)
-        now = utcnow()
-        values = dict(name=cohort.name, timezone=cohort.timezone, min_group_size=cohort.min_group_size,
-                      default_visibility=cohort.default_visibility, settings=cohort.settings, updated_at=now)
-        done = conn.execute(cohorts.update().where(cohorts.c.id == cohort.id).values(**values))
-        if done.rowcount == 0:
-            conn.execute(cohorts.insert().values(id=cohort.id, created_at=now, **values))
+        check_cohort(cohort)
+        with self.write() as conn:
+            write_cohort(conn, cohort)
         return cohort
 
     def get_cohort(self, cohort_id: str) -> Cohort:
@@ -72,34 +120,14 @@ class PeopleMixin(StoreBase):
         with self.read() as conn:
             return [_cohort(r) for r in conn.execute(sa.select(cohorts).order_by(cohorts.c.id))]
 
-    def save_members(self, cohort_id: str, members: Sequence[Membership], conn: sa.Connection) -> tuple[int, int]:
-        """Create or update people and their memberships by stable id; returns (created, updated)."""
-        now = utcnow()
-        existing_people = {r.id for r in conn.execute(
-            sa.select(people.c.id).where(people.c.id.in_([m.person_id for m in members])))}
-        existing_members = {r.person_id for r in conn.execute(
-            sa.select(memberships.c.person_id).where(memberships.c.cohort_id == cohort_id))}
-        created = updated = 0
-        for m in members:
-            if m.role not in ROLES:
-                raise ValidationError(f"unknown role {m.role!r}", [FieldProblem("role", f"use one of {', '.join(ROLES)}")])
-            pvals = dict(name=m.name, email=m.email, updated_at=now)
-            if m.person_id in existing_people:
-                conn.execute(people.update().where(people.c.id == m.person_id).values(**pvals))
-            else:
-                conn.execute(people.insert().values(id=m.person_id, created_at=now, **pvals))
-            mvals = dict(role=m.role, coach_id=m.coach_id or None, skills=list(m.skills),
-                         aspirations=list(m.aspirations), timezone=m.timezone, languages=list(m.languages),
-                         capacity=m.capacity, manager=m.manager, active=m.active, updated_at=now)
-            if m.person_id in existing_members:
-                conn.execute(memberships.update().where(
-                    (memberships.c.cohort_id == cohort_id) & (memberships.c.person_id == m.person_id)).values(**mvals))
-                updated += 1
-            else:
-                conn.execute(memberships.insert().values(cohort_id=cohort_id, person_id=m.person_id,
-                                                         created_at=now, **mvals))
-                created += 1
-        return created, updated
+    def save_members(self, cohort_id: str, members: Sequence[Membership]) -> tuple[int, int]:
+        """Create or update people and their memberships by stable id; returns (created, updated).
+
+        All or nothing. A whole roster goes through :meth:`import_roster`, which also respects
+        erasures and deactivates whoever left.
+        """
+        with self.write() as conn:
+            return write_members(conn, cohort_id, members)
 
     def get_person(self, person_id: str) -> Person:
         """The person with this id."""

@@ -86,6 +86,29 @@ def _erasure(r: Any) -> Erasure:
     return Erasure(r.cohort_id, r.person_hash, r.erased_by, r.erased_at, r.readmitted_by, r.readmitted_at)
 
 
+def open_erasures(conn: sa.Connection, cohort_id: str, person_ids: Iterable[str]) -> dict[str, Erasure]:
+    """Those of ``person_ids`` erased from the cohort and not re-admitted since, with their record."""
+    by_hash = {person_hash(cohort_id, p): p for p in person_ids}
+    if not by_hash:
+        return {}
+    rows = conn.execute(sa.select(erasures).where(
+        (erasures.c.cohort_id == cohort_id) & erasures.c.readmitted_at.is_(None)
+        & erasures.c.person_hash.in_(list(by_hash))).order_by(erasures.c.erased_at, erasures.c.id))
+    return {by_hash[r.person_hash]: _erasure(r) for r in rows}
+
+
+def close_erasures(conn: sa.Connection, cohort_id: str, person_ids: Iterable[str], *,
+                   readmitted_by: str | None) -> list[str]:
+    """Mark the open erasure records of these people re-admitted; returns the ids that had one, sorted."""
+    open_ = open_erasures(conn, cohort_id, person_ids)
+    if open_:
+        conn.execute(erasures.update().where(
+            (erasures.c.cohort_id == cohort_id) & erasures.c.readmitted_at.is_(None)
+            & erasures.c.person_hash.in_([e.person_hash for e in open_.values()]))
+            .values(readmitted_at=utcnow(), readmitted_by=readmitted_by))
+    return sorted(open_)
+
+
 class PrivacyMixin(StoreBase):
     """Verbs for erasure, exports and pseudonyms."""
 
@@ -176,37 +199,20 @@ class PrivacyMixin(StoreBase):
         with self.read() as conn:
             return [_erasure(r) for r in conn.execute(q)]
 
-    def erased_members(self, cohort_id: str, person_ids: Iterable[str],
-                       conn: sa.Connection | None = None) -> dict[str, Erasure]:
+    def erased_members(self, cohort_id: str, person_ids: Iterable[str]) -> dict[str, Erasure]:
         """Those of ``person_ids`` erased from the cohort and not re-admitted since, with their record."""
-        if conn is None:
-            with self.read() as c:
-                return self.erased_members(cohort_id, person_ids, c)
-        by_hash = {person_hash(cohort_id, p): p for p in person_ids}
-        if not by_hash:
-            return {}
-        rows = conn.execute(sa.select(erasures).where(
-            (erasures.c.cohort_id == cohort_id) & erasures.c.readmitted_at.is_(None)
-            & erasures.c.person_hash.in_(list(by_hash))).order_by(erasures.c.erased_at, erasures.c.id))
-        return {by_hash[r.person_hash]: _erasure(r) for r in rows}
+        with self.read() as conn:
+            return open_erasures(conn, cohort_id, person_ids)
 
-    def readmit_members(self, cohort_id: str, person_ids: Iterable[str], *, readmitted_by: str | None,
-                        conn: sa.Connection | None = None) -> list[str]:
+    def readmit_members(self, cohort_id: str, person_ids: Iterable[str], *, readmitted_by: str | None) -> list[str]:
         """Close the erasure records of these people, so the next roster import adds them again.
 
         Returns the ids whose record was open. The records stay, marked re-admitted: that an
-        erasure happened is itself worth keeping.
+        erasure happened is itself worth keeping. (``workbook cohort import --readmit`` does this
+        and the import in one transaction: :meth:`Store.import_roster`.)
         """
-        if conn is None:
-            with self.write() as c:
-                return self.readmit_members(cohort_id, person_ids, readmitted_by=readmitted_by, conn=c)
-        open_ = self.erased_members(cohort_id, person_ids, conn)
-        if open_:
-            conn.execute(erasures.update().where(
-                (erasures.c.cohort_id == cohort_id) & erasures.c.readmitted_at.is_(None)
-                & erasures.c.person_hash.in_([e.person_hash for e in open_.values()]))
-                .values(readmitted_at=utcnow(), readmitted_by=readmitted_by))
-        return sorted(open_)
+        with self.write() as conn:
+            return close_erasures(conn, cohort_id, person_ids, readmitted_by=readmitted_by)
 
     def member_texts(self, cohort_id: str, person_id: str) -> MemberTexts:
         """What identifies a member and every text stored of or about them in a cohort (to find
