@@ -23,16 +23,10 @@ import sqlalchemy as sa
 
 from .config import get_settings
 from .errors import ConfigError
+from .jupyter_compat import VOILA_CDN_LINKS as CDN_LINKS  # noqa: F401 - the links our template drops, by their old name
+from .jupyter_compat import voila_offline_template
 
 TEMPLATE_NAME = "workbook"
-#: Font Awesome links in Voila's lab template: a render-blocking stylesheet from a CDN. Offline
-#: (or behind a firewall that drops packets) the page waits for it; the forms use no icons.
-CDN_LINKS = (
-    '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@^5/css/all.min.css" '
-    'type="text/css" />',
-    '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@^5/css/v4-shims.min.css" '
-    'type="text/css" />',
-)
 
 
 def default_forms_dir() -> Path:
@@ -150,15 +144,8 @@ def write_config(root: Path, options: ServeOptions) -> Path:
     folder = root / "voila" / "templates" / TEMPLATE_NAME
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "conf.json").write_text(json.dumps({"base_template": "lab"}), encoding="utf-8")
-    drop = "".join(f"|replace({json.dumps(link)}, '')" for link in CDN_LINKS)
-    (folder / "index.html.j2").write_text(
-        "{%- extends 'lab/index.html.j2' -%}\n"
-        "{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}\n"
-        "{%- block notebook_css -%}\n"
-        "{%- set css = super() -%}\n"
-        f"{{{{ css{drop} }}}}\n"
-        "{%- endblock notebook_css -%}\n",
-        encoding="utf-8")
+    # Voila's lab template without its CDN stylesheets (the adapter to Voila's markup).
+    (folder / "index.html.j2").write_text(voila_offline_template(), encoding="utf-8")
     return root
 
 

@@ -7,8 +7,9 @@ whichever of the two is imported first, there is no circular import.
 
 Why an engine and not ``papermill.execute_notebook(km=...)``: passing ``km`` makes nbclient
 create (and leak) a new kernel client per call. :class:`PoolEngine` hands nbclient the kernel
-manager *and* its one client, so nothing is created or torn down per report, and resets the
-kernel's namespace before each report so no person's data reaches the next one.
+manager *and* its one client, so nothing is created or torn down per report (that handoff, and
+everything else here that reaches into Jupyter internals, is in :mod:`workbook.jupyter_compat`),
+and resets the kernel's namespace before each report so no person's data reaches the next one.
 """
 from __future__ import annotations
 
@@ -189,6 +190,8 @@ class WarmKernel:
         """Stop the client and the kernel and remove the connection file; safe to call twice."""
         from jupyter_core.utils import run_sync
 
+        from ..jupyter_compat import release_kernel_resources
+
         kc, km, self.kc, self.km = self.kc, self.km, None, None
         if kc is not None:
             try:
@@ -206,7 +209,7 @@ class WarmKernel:
                     pass
             finally:
                 try:
-                    run_sync(km._async_cleanup_resources)()
+                    release_kernel_resources(km)
                 except Exception:  # pragma: no cover
                     pass
 
@@ -254,25 +257,16 @@ def _build_engine() -> type:
                                      stdout_file: Any = None, stderr_file: Any = None, start_timeout: float = 60,
                                      execution_timeout: float | None = None, warm_kernel: WarmKernel | None = None,
                                      **kwargs: Any) -> Any:
-            """Execute ``nb_man.nb`` on the warm kernel after resetting it."""
-            from papermill.clientwrap import PapermillNotebookClient
-            from papermill.utils import merge_kwargs, remove_args
+            """Execute ``nb_man.nb`` on the warm kernel after resetting it (see :func:`~workbook.jupyter_compat.execute_on_kernel`)."""
+            from ..jupyter_compat import execute_on_kernel
 
             wk = warm_kernel or thread_kernel(kernel_name or "python3", start_timeout)
             wk.reset()
-            kwargs = remove_args(["input_path"], **kwargs)
-            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
-            final_kwargs = merge_kwargs(safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
-                                        startup_timeout=start_timeout, kernel_name=wk.kernel_name, log=log,
-                                        log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
-            client = PapermillNotebookClient(nb_man, km=wk.km, **final_kwargs)
-            # Handing over the client too is the point: nbclient then neither creates nor closes one.
-            client.kc = wk.kc
             try:
-                return client.execute()
+                return execute_on_kernel(nb_man, wk.km, wk.kc, wk.kernel_name, log_output=log_output,
+                                         stdout_file=stdout_file, stderr_file=stderr_file, start_timeout=start_timeout,
+                                         execution_timeout=execution_timeout, log=log, **kwargs)
             finally:
-                client.kc = None
-                client.km = None
                 wk.reports += 1
 
     PoolEngine.__qualname__ = "PoolEngine"

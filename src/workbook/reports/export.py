@@ -1,8 +1,9 @@
 """Executed report notebooks to standalone HTML pages (no code, images embedded, works offline).
 
 nbconvert's ``lab`` template loads require.js, MathJax and Mermaid from a CDN; report pages
-need none of them (no widgets, maths or diagrams), so a small template extending ``lab`` drops them (a page opens
-from a file without a network) and gives each chart its alternative text.
+need none of them (no widgets, maths or diagrams), so the exporter's template drops them (a page
+opens from a file without a network) and gives each chart its alternative text (see
+:class:`workbook.jupyter_compat.ReportExporter`, the adapter to nbconvert).
 """
 from __future__ import annotations
 
@@ -12,52 +13,16 @@ from typing import Any
 
 from .blocks import SUMMARY_KEY
 
-_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{% block data_png scoped %}
-<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
-<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}" alt="{{ output.data.get('text/plain', 'chart') | escape_html }}">
-</div>
-{% endblock data_png %}
-"""
-
 _local = threading.local()
 
 
 def _exporter() -> Any:
-    """One HTMLExporter per thread (building one compiles the templates: ~0.3 s)."""
+    """This thread's report exporter (building one compiles the templates: ~0.3 s)."""
     exp = getattr(_local, "exporter", None)
     if exp is None:
-        import jinja2
-        from nbconvert import HTMLExporter
-        from nbconvert.exporters.templateexporter import TemplateExporter
-        from nbconvert.filters.highlight import Highlight2HTML
-        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+        from ..jupyter_compat import report_exporter
 
-        class ReportExporter(HTMLExporter):
-            """HTMLExporter without its BeautifulSoup pass (alt texts come from our template).
-
-            That pass re-parses the whole 300 kB page to add alt texts and tab stops; it was a
-            third of the export time.
-            """
-
-            def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> Any:
-                """As HTMLExporter's, minus the BeautifulSoup pass."""
-                lang = nb.metadata.get("language_info", {})
-                lexer = lang.get("pygments_lexer", lang.get("name", None))
-                self.register_filter("highlight_code", self.filters.get(
-                    "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
-                resources = self._init_resources(resources)
-                self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-                    notebook_metadata=self._nb_metadata, parent=self, resources=resources))
-                return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-
-        exp = ReportExporter(template_name="lab", extra_loaders=[jinja2.DictLoader({"workbook.html.j2": _TEMPLATE})],
-                           template_file="workbook.html.j2", exclude_input=True, exclude_input_prompt=True,
-                           exclude_output_prompt=True, embed_images=True)
-        _local.exporter = exp
+        exp = _local.exporter = report_exporter()
     return exp
 
 

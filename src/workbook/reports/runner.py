@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
-import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..jupyter_compat import import_papermill
 from .plan import ReportJob, choose_reports, cohort_folder, cohort_reports
 
 ENGINES: dict[str, str | None] = {"pool": "workbook_pool", "papermill": None}
@@ -65,17 +65,6 @@ class BatchResult:
         return not self.failed
 
 
-def _import_papermill() -> Any:
-    # nbformat validates through jsonschema, which imports the optional ``rfc3987_syntax``
-    # IRI checker (~2 s here). No notebook schema uses IRI formats: mark it absent unless
-    # something already loaded it, and jsonschema skips that checker.
-    if "rfc3987_syntax" not in sys.modules:
-        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
-    import papermill
-
-    return papermill
-
-
 def run_report(job: ReportJob, out_dir: Path, *, engine: str = "pool", warm_kernel: Any = None,
                execution_timeout: float = 120, start_timeout: float = 60, db_url: str = "") -> ReportOutcome:
     """Execute one report and export its page; never raises for a failing report.
@@ -83,7 +72,7 @@ def run_report(job: ReportJob, out_dir: Path, *, engine: str = "pool", warm_kern
     The report reads ``db_url`` (empty: the kernel's own ``$WORKBOOK_DB_URL`` or ./workbook.db);
     a ``warm_kernel`` was started with its URL already (see :class:`~.engine.WarmKernel`).
     """
-    pm = _import_papermill()
+    pm = import_papermill()
     from papermill.exceptions import PapermillExecutionError
 
     from .export import notebook_html, notebook_summary
@@ -194,7 +183,7 @@ def generate_reports(cohort_id: str, *, kinds: Iterable[str] = ("all",), people:
     t0 = time.perf_counter()
     result = BatchResult(out, None, engine=engine)
     if planned:
-        _import_papermill()
+        import_papermill()
         result.outcomes = _execute(planned, out, engine, jobs or os.cpu_count() or 1, progress,
                                    (execution_timeout, start_timeout), settings.db_url)
     from .index import write_index
