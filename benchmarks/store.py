@@ -55,7 +55,7 @@ def drafts(n: int, people: list[str], rng: random.Random) -> list[EntryDraft]:
 
 def bulk_fill(store: Store, total: int, people: list[str], rng: random.Random) -> None:
     """Grow the entries table to ``total`` rows fast (setup, not measured): copies of a template row."""
-    with store.read() as conn:
+    with store._read() as conn:
         template = dict(conn.execute(sa.select(entries).limit(1)).one()._mapping)
     have = store.count_entries()
     span = 365 * 24 * 3600
@@ -67,14 +67,14 @@ def bulk_fill(store: Store, total: int, people: list[str], rng: random.Random) -
                      created_at=START + dt.timedelta(seconds=rng.randrange(span))) for _ in range(n)]
         for r in rows:
             r["updated_at"] = r["created_at"]
-        with store.write() as conn:
+        with store._write() as conn:
             conn.execute(entries.insert(), rows)
         have += n
 
 
 def copy_to_naive(store: Store) -> None:
     cols = ", ".join(c.name for c in entries.columns)
-    with store.write() as conn:
+    with store._write() as conn:
         NAIVE.drop(conn, checkfirst=True)
         NAIVE.create(conn)
         conn.exec_driver_sql(f"INSERT INTO naive_entries ({cols}) SELECT {cols} FROM entries")
@@ -87,7 +87,7 @@ def run_backend(label: str, url: str, n_entries: int, n_insert: int) -> list[tup
     # A large programme: 2,000 participants, so one journal is a small slice of the table.
     extra = [Membership("example", f"x{i:05d}", f"Person {i}", f"x{i}@example.org", "participant")
              for i in range(2000)]
-    with store.write() as conn:
+    with store._write() as conn:
         store.save_members("example", extra, conn)
     people = [m.person_id for m in store.find_members("example")]
     results: list[tuple[str, float, float]] = []
@@ -98,7 +98,7 @@ def run_backend(label: str, url: str, n_entries: int, n_insert: int) -> list[tup
     for i in range(0, len(batch), 5000):
         store.add_entries("example", batch[i:i + 5000])
     ours = (time.perf_counter() - t) / n_insert
-    with store.write() as conn:
+    with store._write() as conn:
         NAIVE.create(conn, checkfirst=True)
     sample = [dict(cohort_id="example", author_id=d.author_id, exercise_id=d.exercise_id, kind="checkin",
                    snapshot_id=1, session_id=None, visibility=d.visibility, answers=dict(d.answers), mood=3,
@@ -114,7 +114,7 @@ def run_backend(label: str, url: str, n_entries: int, n_insert: int) -> list[tup
     # 2. + 3. on a big table
     bulk_fill(store, n_entries, people, rng)
     copy_to_naive(store)
-    with store.write() as conn:
+    with store._write() as conn:
         conn.exec_driver_sql("ANALYZE")
     who = "x00007"
     ours = timed(lambda: store.find_entries("example", author_id=who))

@@ -102,7 +102,7 @@ def dump(store: Store) -> dict[str, list[tuple]]:
     from workbook.store.schema import metadata
 
     out = {}
-    with store.read() as conn:
+    with store._read() as conn:
         for name, table in metadata.tables.items():
             out[name] = sorted((tuple(map(repr, r)) for r in conn.execute(sa.select(table))))
     return out

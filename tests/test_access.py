@@ -90,7 +90,7 @@ def test_tokens_hash_only_expiry_revocation_replacement(example: Store) -> None:
     import sqlalchemy as sa
     from workbook.store.schema import access_tokens
 
-    with example.read() as conn:
+    with example._read() as conn:
         stored = [r.token_hash for r in conn.execute(sa.select(access_tokens))]
     assert token not in stored and access.hash_token(token) in stored
     newer = access.issue_token(example, "example", "p01")  # re-invite replaces

@@ -155,7 +155,7 @@ def test_erase_leaves_no_byte_in_database_files_or_report_pages(tmp_path: Path, 
 
     [record] = store.find_erasures("example", "p01")
     assert record.erased_by == "f01 (DPO request)" and record.readmitted_at is None
-    with store.read() as conn:
+    with store._read() as conn:
         rows = [tuple(map(str, r)) for r in conn.execute(sa.text("SELECT * FROM erasures"))]
     assert not any("p01" in cell or "Luc" in cell for row in rows for cell in row)  # who, when, by whom: no content
 

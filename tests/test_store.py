@@ -124,7 +124,7 @@ def test_custom_template_change_keeps_old_snapshot(example: Store) -> None:
     from workbook.store.schema import entries as t
     import sqlalchemy as sa
 
-    with example.read() as conn:
+    with example._read() as conn:
         snap = conn.execute(sa.select(t.c.snapshot_id).where(t.c.id == e.id)).scalar_one()
     assert example.snapshot_exercise(snap).id == "gibbs"
 

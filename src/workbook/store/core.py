@@ -206,15 +206,19 @@ class StoreBase:
 
     # --- transactions ---------------------------------------------------------------------
     @contextlib.contextmanager
-    def read(self) -> Iterator[sa.Connection]:
-        """A read transaction; driver errors become :class:`StoreError`."""
+    def _read(self) -> Iterator[sa.Connection]:
+        """A read transaction; driver errors become :class:`StoreError`.
+
+        Private, like :meth:`_write`: every statement lives in a verb of a store mixin, so code
+        outside ``store/`` never holds a connection (tests and benchmarks may look inside).
+        """
         with self._translate():
             with self.engine.connect() as conn:
                 with conn.begin():
                     yield conn
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[sa.Connection]:
+    def _write(self) -> Iterator[sa.Connection]:
         """A write transaction: all or nothing; on SQLite it holds the write lock from the start."""
         with self._translate():
             with self.engine.connect() as conn:
@@ -241,7 +245,7 @@ class StoreBase:
     # --- schema versions ------------------------------------------------------------------
     def current_revision(self) -> str | None:
         """The schema revision recorded in the database, or None for an empty database."""
-        with self.read() as conn:
+        with self._read() as conn:
             if not sa.inspect(conn).has_table("alembic_version"):
                 return None
             return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
@@ -269,7 +273,7 @@ class StoreBase:
                 "workbook than this one; upgrade workbook (pip install -U workbook) to open it")
 
     def _refuse_foreign(self) -> None:
-        with self.read() as conn:
+        with self._read() as conn:
             has_tables = bool(sa.inspect(conn).get_table_names())
         if has_tables:
             raise SchemaVersionError(

@@ -149,7 +149,7 @@ class EntriesMixin(StoreBase):
 
         cache = self._snapshots
         if snapshot_id not in cache:
-            with self.read() as conn:
+            with self._read() as conn:
                 row = conn.execute(sa.select(exercise_snapshots.c.definition)
                                    .where(exercise_snapshots.c.id == snapshot_id)).first()
             if row is None:
@@ -159,7 +159,7 @@ class EntriesMixin(StoreBase):
 
     def entry_exercise(self, entry_id: int) -> "Exercise":
         """The template an entry was written against: what its edits are checked against."""
-        with self.read() as conn:
+        with self._read() as conn:
             snap = conn.execute(sa.select(entries.c.snapshot_id).where(entries.c.id == entry_id)).scalar()
         if snap is None:
             raise NotFoundError("entry", entry_id)
@@ -177,7 +177,7 @@ class EntriesMixin(StoreBase):
         if closes_at is not None and closes_at <= opens:
             raise ValidationError("the session would close before it opens",
                                   [FieldProblem("closes_at", "pick a time after the opening time")])
-        with self.write() as conn:
+        with self._write() as conn:
             sid = insert_id(conn, sessions.insert().values(
                 cohort_id=cohort_id, exercise_id=ex.id, snapshot_id=self._snapshot_id(conn, ex),
                 title=title or ex.title, facilitator_id=facilitator_id, opens_at=opens, closes_at=closes_at,
@@ -186,7 +186,7 @@ class EntriesMixin(StoreBase):
 
     def get_session(self, session_id: int) -> Session:
         """A session by id."""
-        with self.read() as conn:
+        with self._read() as conn:
             row = conn.execute(sa.select(sessions).where(sessions.c.id == session_id)).first()
         if row is None:
             raise NotFoundError("session", session_id, "ask your facilitator for a current link")
@@ -197,12 +197,12 @@ class EntriesMixin(StoreBase):
         q = sa.select(sessions).where(sessions.c.cohort_id == cohort_id).order_by(sessions.c.opens_at, sessions.c.id)
         if exercise_id:
             q = q.where(sessions.c.exercise_id == exercise_id)
-        with self.read() as conn:
+        with self._read() as conn:
             return [_session(r) for r in conn.execute(q)]
 
     def close_session(self, session_id: int, at: dt.datetime | None = None) -> Session:
         """Stop accepting entries for a session."""
-        with self.write() as conn:
+        with self._write() as conn:
             conn.execute(sessions.update().where(sessions.c.id == session_id).values(closes_at=at or utcnow()))
         return self.get_session(session_id)
 
@@ -253,7 +253,7 @@ class EntriesMixin(StoreBase):
     def add_entries(self, cohort_id: str, drafts: Sequence[EntryDraft], *, batch_size: int = 1000) -> list[Entry]:
         """Validate every draft first, then store them all in one transaction (all or nothing)."""
         cohort = self.get_cohort(cohort_id)
-        with self.read() as conn:
+        with self._read() as conn:
             members = {r.person_id: r.role for r in conn.execute(
                 sa.select(memberships.c.person_id, memberships.c.role).where(
                     (memberships.c.cohort_id == cohort_id) & (memberships.c.active == sa.true())))}
@@ -271,14 +271,14 @@ class EntriesMixin(StoreBase):
             raise
 
     def _by_client_id(self, author_id: str, client_id: str) -> Entry | None:
-        with self.read() as conn:
+        with self._read() as conn:
             row = conn.execute(sa.select(entries).where(
                 (entries.c.author_id == author_id) & (entries.c.client_id == client_id))).first()
         return _entry(row) if row is not None else None
 
     def _insert_entries(self, rows: list[dict[str, Any]], batch_size: int) -> list[Entry]:
         out: list[Entry] = []
-        with self.write() as conn:
+        with self._write() as conn:
             for start in range(0, len(rows), batch_size):
                 batch = rows[start:start + batch_size]
                 fresh = []
@@ -312,7 +312,7 @@ class EntriesMixin(StoreBase):
 
     def get_entry(self, entry_id: int) -> Entry:
         """An entry by id (no access check: use :mod:`workbook.access` on any user-facing path)."""
-        with self.read() as conn:
+        with self._read() as conn:
             row = conn.execute(sa.select(entries).where(entries.c.id == entry_id)).first()
         if row is None:
             raise NotFoundError("entry", entry_id)
@@ -340,7 +340,7 @@ class EntriesMixin(StoreBase):
         vis = visibility or current.visibility
         if vis not in VISIBILITIES:
             raise ValidationError("unknown visibility", [FieldProblem("visibility", f"use one of {', '.join(VISIBILITIES)}")])
-        with self.write() as conn:
+        with self._write() as conn:
             row = conn.execute(sa.select(entries).where(entries.c.id == entry_id)).one()
             conn.execute(entry_revisions.insert().values(
                 entry_id=entry_id, revision=row.revision, answers=row.answers, visibility=row.visibility,
@@ -376,7 +376,7 @@ class EntriesMixin(StoreBase):
     def entry_history(self, entry_id: int) -> list[Revision]:
         """Every version of an entry, oldest first, the current one last."""
         cur = self.get_entry(entry_id)
-        with self.read() as conn:
+        with self._read() as conn:
             rows = conn.execute(sa.select(entry_revisions).where(entry_revisions.c.entry_id == entry_id)
                                 .order_by(entry_revisions.c.revision)).all()
         out = [Revision(r.entry_id, r.revision, dict(r.answers), r.visibility, r.edited_by, r.created_at) for r in rows]
@@ -409,7 +409,7 @@ class EntriesMixin(StoreBase):
         q = q.order_by(order, entries.c.id.desc() if newest_first else entries.c.id)
         if limit:
             q = q.limit(limit)
-        with self.read() as conn:
+        with self._read() as conn:
             return [_entry(r) for r in conn.execute(q)]
 
     def count_entries(self, cohort_id: str | None = None) -> int:
@@ -417,7 +417,7 @@ class EntriesMixin(StoreBase):
         q = sa.select(sa.func.count()).select_from(entries)
         if cohort_id:
             q = q.where(entries.c.cohort_id == cohort_id)
-        with self.read() as conn:
+        with self._read() as conn:
             return int(conn.execute(q).scalar_one())
 
     def weekly_participation(self, cohort_id: str, since: dt.datetime | None = None,
@@ -435,7 +435,7 @@ class EntriesMixin(StoreBase):
             cond = cond & (entries.c.created_at >= since)
         if until is not None:
             cond = cond & (entries.c.created_at < until)
-        with self.read() as conn:
+        with self._read() as conn:
             lo, hi = conn.execute(sa.select(sa.func.min(entries.c.created_at), sa.func.max(entries.c.created_at))
                                   .where(cond)).one()
             if lo is None:

@@ -58,7 +58,7 @@ class MentoringMixin(StoreBase):
         _check_text("comment", body, self.settings.max_text_length)
         self.get_entry(entry_id)
         now = at or utcnow()
-        with self.write() as conn:
+        with self._write() as conn:
             cid = insert_id(conn, comments.insert().values(entry_id=entry_id, author_id=author_id, body=body,
                                                         created_at=now, released_at=now if release else None)
                                )
@@ -66,7 +66,7 @@ class MentoringMixin(StoreBase):
 
     def get_comment(self, comment_id: int) -> Comment:
         """A comment by id."""
-        with self.read() as conn:
+        with self._read() as conn:
             row = conn.execute(sa.select(comments).where(comments.c.id == comment_id)).first()
         if row is None:
             raise NotFoundError("comment", comment_id)
@@ -75,7 +75,7 @@ class MentoringMixin(StoreBase):
     def release_comment(self, comment_id: int, by: str, at: dt.datetime | None = None) -> Comment:
         """Make a comment visible to the entry's author (who may: :func:`workbook.access.release_comment`)."""
         self.get_comment(comment_id)
-        with self.write() as conn:
+        with self._write() as conn:
             conn.execute(comments.update().where(comments.c.id == comment_id).values(released_at=at or utcnow()))
         return self.get_comment(comment_id)
 
@@ -87,7 +87,7 @@ class MentoringMixin(StoreBase):
         q = sa.select(comments).where(comments.c.entry_id.in_(ids)).order_by(comments.c.created_at, comments.c.id)
         if released_only:
             q = q.where(comments.c.released_at.is_not(None))
-        with self.read() as conn:
+        with self._read() as conn:
             return [_comment(r) for r in conn.execute(q)]
 
     # --- goals ----------------------------------------------------------------------------
@@ -97,7 +97,7 @@ class MentoringMixin(StoreBase):
         _check_text("goal", title, 300)
         self.get_membership(cohort_id, person_id)
         now = at or utcnow()
-        with self.write() as conn:
+        with self._write() as conn:
             gid = insert_id(conn, goals.insert().values(cohort_id=cohort_id, person_id=person_id, title=title,
                                                      target_date=target_date, progress=0, status="open",
                                                      created_at=now, updated_at=now))
@@ -105,7 +105,7 @@ class MentoringMixin(StoreBase):
 
     def get_goal(self, goal_id: int) -> Goal:
         """A goal by id."""
-        with self.read() as conn:
+        with self._read() as conn:
             row = conn.execute(sa.select(goals).where(goals.c.id == goal_id)).first()
         if row is None:
             raise NotFoundError("goal", goal_id)
@@ -116,7 +116,7 @@ class MentoringMixin(StoreBase):
         q = sa.select(goals).where(goals.c.cohort_id == cohort_id).order_by(goals.c.created_at, goals.c.id)
         if person_id:
             q = q.where(goals.c.person_id == person_id)
-        with self.read() as conn:
+        with self._read() as conn:
             return [_goal(r) for r in conn.execute(q)]
 
     def record_goal_progress(self, goal_id: int, person_id: str, progress: int, note: str = "", *,
@@ -128,7 +128,7 @@ class MentoringMixin(StoreBase):
         if note and bad_character(note):
             raise ValidationError("progress not recorded", [FieldProblem("note", str(bad_character(note)))])
         now = at or utcnow()
-        with self.write() as conn:
+        with self._write() as conn:
             conn.execute(goal_progress.insert().values(goal_id=goal_id, entry_id=entry_id, progress=progress,
                                                        note=note, created_at=now))
             conn.execute(goals.update().where(goals.c.id == goal_id).values(
@@ -139,7 +139,7 @@ class MentoringMixin(StoreBase):
         """Progress records of these goals, oldest first."""
         if not goal_ids:
             return []
-        with self.read() as conn:
+        with self._read() as conn:
             rows = conn.execute(sa.select(goal_progress).where(goal_progress.c.goal_id.in_(list(goal_ids)))
                                 .order_by(goal_progress.c.created_at, goal_progress.c.id)).all()
         return [record(GoalProgress, r) for r in rows]
@@ -154,7 +154,7 @@ class MentoringMixin(StoreBase):
             q = q.where(pairings.c.coach_id == coach_id)
         if mentee_id:
             q = q.where(pairings.c.mentee_id == mentee_id)
-        with self.read() as conn:
+        with self._read() as conn:
             return [_pairing(r) for r in conn.execute(q)]
 
     def replace_pairings(self, cohort_id: str, new: Sequence[tuple[str, str, float | None, Sequence[str]]], *,
@@ -170,7 +170,7 @@ class MentoringMixin(StoreBase):
         if unknown:
             raise NotFoundError("member", ", ".join(unknown), f"run `workbook people {cohort_id}`")
         now = utcnow()
-        with self.write() as conn:
+        with self._write() as conn:
             drop = [s for s in PAIRING_STATUSES if s != "fixed" or not keep_fixed]
             fixed = {(r.coach_id, r.mentee_id) for r in conn.execute(
                 sa.select(pairings.c.coach_id, pairings.c.mentee_id).where(
@@ -186,7 +186,7 @@ class MentoringMixin(StoreBase):
         """Fix, activate or re-propose one pairing."""
         if status not in PAIRING_STATUSES:
             raise ValidationError("unknown pairing status", [FieldProblem("status", f"use one of {PAIRING_STATUSES}")])
-        with self.write() as conn:
+        with self._write() as conn:
             done = conn.execute(pairings.update().where(
                 (pairings.c.cohort_id == cohort_id) & (pairings.c.coach_id == coach_id)
                 & (pairings.c.mentee_id == mentee_id)).values(status=status))
@@ -227,7 +227,7 @@ class MentoringMixin(StoreBase):
             raise ValidationError("kudos to oneself", [FieldProblem("to", "pick someone else")])
         self.get_membership(cohort_id, from_id)
         self.get_membership(cohort_id, to_id)
-        with self.write() as conn:
+        with self._write() as conn:
             return int(insert_id(conn, kudos.insert().values(cohort_id=cohort_id, from_id=from_id, to_id=to_id,
                                                           message=message, created_at=at or utcnow())
                                     ))
@@ -237,7 +237,7 @@ class MentoringMixin(StoreBase):
         q = sa.select(kudos).where(kudos.c.cohort_id == cohort_id).order_by(kudos.c.created_at, kudos.c.id)
         if to_id:
             q = q.where(kudos.c.to_id == to_id)
-        with self.read() as conn:
+        with self._read() as conn:
             return [record(Kudos, r) for r in conn.execute(q)]
 
     def add_milestone(self, cohort_id: str, person_id: str, title: str, *, entry_id: int | None = None,
@@ -245,7 +245,7 @@ class MentoringMixin(StoreBase):
         """Record a milestone a person reached."""
         _check_text("milestone", title, 300)
         self.get_membership(cohort_id, person_id)
-        with self.write() as conn:
+        with self._write() as conn:
             return int(insert_id(conn, milestones.insert().values(cohort_id=cohort_id, person_id=person_id,
                                                                title=title, entry_id=entry_id,
                                                                achieved_at=at or utcnow())))
@@ -255,5 +255,5 @@ class MentoringMixin(StoreBase):
         q = sa.select(milestones).where(milestones.c.cohort_id == cohort_id).order_by(milestones.c.achieved_at)
         if person_id:
             q = q.where(milestones.c.person_id == person_id)
-        with self.read() as conn:
+        with self._read() as conn:
             return [record(Milestone, r) for r in conn.execute(q)]

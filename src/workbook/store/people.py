@@ -102,13 +102,13 @@ class PeopleMixin(StoreBase):
     def save_cohort(self, cohort: Cohort) -> Cohort:
         """Create or update a cohort by id."""
         check_cohort(cohort)
-        with self.write() as conn:
+        with self._write() as conn:
             write_cohort(conn, cohort)
         return cohort
 
     def get_cohort(self, cohort_id: str) -> Cohort:
         """The cohort with this id; :class:`NotFoundError` names it if missing."""
-        with self.read() as conn:
+        with self._read() as conn:
             row = conn.execute(sa.select(cohorts).where(cohorts.c.id == cohort_id)).first()
         if row is None:
             raise NotFoundError("cohort", cohort_id, "run `workbook cohort list` to see the cohorts, "
@@ -117,7 +117,7 @@ class PeopleMixin(StoreBase):
 
     def find_cohorts(self) -> list[Cohort]:
         """Every cohort, by id."""
-        with self.read() as conn:
+        with self._read() as conn:
             return [_cohort(r) for r in conn.execute(sa.select(cohorts).order_by(cohorts.c.id))]
 
     def save_members(self, cohort_id: str, members: Sequence[Membership]) -> tuple[int, int]:
@@ -126,12 +126,12 @@ class PeopleMixin(StoreBase):
         All or nothing. A whole roster goes through :meth:`import_roster`, which also respects
         erasures and deactivates whoever left.
         """
-        with self.write() as conn:
+        with self._write() as conn:
             return write_members(conn, cohort_id, members)
 
     def get_person(self, person_id: str) -> Person:
         """The person with this id."""
-        with self.read() as conn:
+        with self._read() as conn:
             row = conn.execute(sa.select(people).where(people.c.id == person_id)).first()
         if row is None:
             raise NotFoundError("person", person_id, "check the id in the roster")
@@ -139,7 +139,7 @@ class PeopleMixin(StoreBase):
 
     def get_membership(self, cohort_id: str, person_id: str) -> Membership:
         """This person's membership of this cohort (role, coach, profile)."""
-        with self.read() as conn:
+        with self._read() as conn:
             row = conn.execute(sa.select(*_MEMBER_COLS).join(people, people.c.id == memberships.c.person_id)
                                .where((memberships.c.cohort_id == cohort_id)
                                       & (memberships.c.person_id == person_id))).first()
@@ -157,5 +157,5 @@ class PeopleMixin(StoreBase):
             q = q.where(memberships.c.role.in_(roles))
         if active_only:
             q = q.where(memberships.c.active == sa.true())
-        with self.read() as conn:
+        with self._read() as conn:
             return [_membership(r) for r in conn.execute(q)]

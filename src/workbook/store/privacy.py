@@ -128,7 +128,7 @@ class PrivacyMixin(StoreBase):
         """
         h = person_hash(cohort_id, person_id)
         counts: dict[str, int] = {}
-        with self.write() as conn:
+        with self._write() as conn:
             found = conn.execute(sa.select(memberships.c.person_id).where(
                 (memberships.c.cohort_id == cohort_id) & (memberships.c.person_id == person_id))).first()
             if found is None:
@@ -196,12 +196,12 @@ class PrivacyMixin(StoreBase):
         q = sa.select(erasures).where(erasures.c.cohort_id == cohort_id).order_by(erasures.c.erased_at, erasures.c.id)
         if person_id is not None:
             q = q.where(erasures.c.person_hash == person_hash(cohort_id, person_id))
-        with self.read() as conn:
+        with self._read() as conn:
             return [_erasure(r) for r in conn.execute(q)]
 
     def erased_members(self, cohort_id: str, person_ids: Iterable[str]) -> dict[str, Erasure]:
         """Those of ``person_ids`` erased from the cohort and not re-admitted since, with their record."""
-        with self.read() as conn:
+        with self._read() as conn:
             return open_erasures(conn, cohort_id, person_ids)
 
     def readmit_members(self, cohort_id: str, person_ids: Iterable[str], *, readmitted_by: str | None) -> list[str]:
@@ -211,7 +211,7 @@ class PrivacyMixin(StoreBase):
         erasure happened is itself worth keeping. (``workbook cohort import --readmit`` does this
         and the import in one transaction: :meth:`Store.import_roster`.)
         """
-        with self.write() as conn:
+        with self._write() as conn:
             return close_erasures(conn, cohort_id, person_ids, readmitted_by=readmitted_by)
 
     def member_texts(self, cohort_id: str, person_id: str) -> MemberTexts:
@@ -224,7 +224,7 @@ class PrivacyMixin(StoreBase):
         own = sa.select(entries.c.id).where((entries.c.cohort_id == cohort_id) & (entries.c.author_id == person_id))
         in_cohort = sa.select(entries.c.id).where(entries.c.cohort_id == cohort_id)
         out: list[str] = []
-        with self.read() as conn:
+        with self._read() as conn:
             person = conn.execute(sa.select(people.c.name, people.c.email).where(people.c.id == person_id)).first()
             answers = list(conn.execute(sa.select(entries.c.answers).where(entries.c.id.in_(own))).scalars())
             answers += list(conn.execute(sa.select(entry_revisions.c.answers)
@@ -254,7 +254,7 @@ class PrivacyMixin(StoreBase):
     def log_export(self, cohort_id: str, fmt: str, path: Path, entries_count: int, *,
                    person_id: str | None = None) -> None:
         """Record a file an export wrote (absolute path), so a later erasure can list it."""
-        with self.write() as conn:
+        with self._write() as conn:
             conn.execute(exports.insert().values(
                 cohort_id=cohort_id, format=fmt, path=str(Path(path).resolve()), entries=int(entries_count),
                 person_hash=person_hash(cohort_id, person_id) if person_id else None, created_at=utcnow()))
@@ -270,13 +270,13 @@ class PrivacyMixin(StoreBase):
             q = q.where(exports.c.created_at >= since)
         if until is not None:
             q = q.where(exports.c.created_at <= until)
-        with self.read() as conn:
+        with self._read() as conn:
             return [ExportRecord(r.cohort_id, r.format, Path(r.path), r.entries, r.created_at, r.person_hash is not None)
                     for r in conn.execute(q)]
 
     def membership_since(self, cohort_id: str, person_id: str) -> dt.datetime:
         """When this person's membership of the cohort was created."""
-        with self.read() as conn:
+        with self._read() as conn:
             at = conn.execute(sa.select(memberships.c.created_at).where(
                 (memberships.c.cohort_id == cohort_id) & (memberships.c.person_id == person_id))).scalar()
         if at is None:
@@ -287,19 +287,19 @@ class PrivacyMixin(StoreBase):
     def pseudonym_key(self, cohort_id: str) -> bytes:
         """The cohort's secret for xAPI pseudonyms, made on first use; it never leaves the database."""
         q = sa.select(pseudonym_keys.c.secret).where(pseudonym_keys.c.cohort_id == cohort_id)
-        with self.read() as conn:
+        with self._read() as conn:
             secret = conn.execute(q).scalar()
         if secret is None:
             self.get_cohort(cohort_id)
             try:
-                with self.write() as conn:
+                with self._write() as conn:
                     secret = conn.execute(q).scalar()
                     if secret is None:
                         secret = secrets.token_hex(32)
                         conn.execute(pseudonym_keys.insert().values(cohort_id=cohort_id, secret=secret,
                                                                     created_at=utcnow()))
             except Exception:  # two exports raced to make the key: the other one's is the key
-                with self.read() as conn:
+                with self._read() as conn:
                     secret = conn.execute(q).scalar()
                 if secret is None:
                     raise

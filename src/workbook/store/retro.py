@@ -33,12 +33,12 @@ class RetroMixin(StoreBase):
     def find_cards(self, session_id: int) -> list[RetroCard]:
         """Cards of a retro session with author, group and vote count, most voted first."""
         q = _cards_query().where(retro_cards.c.session_id == session_id).order_by(sa.desc("votes"), retro_cards.c.id)
-        with self.read() as conn:
+        with self._read() as conn:
             return [record(RetroCard, r) for r in conn.execute(q)]
 
     def get_card(self, card_id: int) -> RetroCard:
         """One card with its entry's author, visibility, cohort and vote count."""
-        with self.read() as conn:
+        with self._read() as conn:
             row = conn.execute(_cards_query().where(retro_cards.c.id == card_id)).first()
         if row is None:
             raise NotFoundError("card", card_id)
@@ -49,12 +49,12 @@ class RetroMixin(StoreBase):
         q = (sa.select(sa.func.count()).select_from(retro_votes)
              .join(retro_cards, retro_cards.c.id == retro_votes.c.card_id)
              .where((retro_votes.c.voter_id == voter_id) & (retro_cards.c.session_id == session_id)))
-        with self.read() as conn:
+        with self._read() as conn:
             return int(conn.execute(q).scalar_one())
 
     def add_vote(self, card_id: int, voter_id: str, limit: int) -> int:
         """One vote on a card; at most one per card per person and ``limit`` per session. Returns votes left."""
-        with self.write() as conn:
+        with self._write() as conn:
             card = conn.execute(sa.select(retro_cards).where(retro_cards.c.id == card_id)).first()
             if card is None:
                 raise NotFoundError("card", card_id)
@@ -74,7 +74,7 @@ class RetroMixin(StoreBase):
 
     def remove_vote(self, card_id: int, voter_id: str) -> None:
         """Take back one's vote on a card."""
-        with self.write() as conn:
+        with self._write() as conn:
             conn.execute(retro_votes.delete().where((retro_votes.c.card_id == card_id)
                                                     & (retro_votes.c.voter_id == voter_id)))
 
@@ -82,7 +82,7 @@ class RetroMixin(StoreBase):
         """Group cards under a theme."""
         if bad_character(title):
             raise ValidationError("theme not saved", [FieldProblem("title", str(bad_character(title)))])
-        with self.write() as conn:
+        with self._write() as conn:
             gid = int(insert_id(conn, retro_groups.insert().values(session_id=session_id, title=title,
                                                                 created_at=utcnow())))
             conn.execute(retro_cards.update().where(retro_cards.c.id.in_(card_ids)
@@ -91,7 +91,7 @@ class RetroMixin(StoreBase):
 
     def find_groups(self, session_id: int) -> list[RetroGroup]:
         """Themes of a retro session."""
-        with self.read() as conn:
+        with self._read() as conn:
             return [record(RetroGroup, r) for r in conn.execute(
                 sa.select(retro_groups).where(retro_groups.c.session_id == session_id).order_by(retro_groups.c.id))]
 
@@ -106,7 +106,7 @@ class RetroMixin(StoreBase):
         if owner_id:
             self.get_membership(cohort_id, owner_id)
         now = utcnow()
-        with self.write() as conn:
+        with self._write() as conn:
             return int(insert_id(conn, action_items.insert().values(
                 cohort_id=cohort_id, session_id=session_id, text=text, owner_id=owner_id, due=due, status="open",
                 carried_from=carried_from, created_at=now, updated_at=now)))
@@ -115,14 +115,14 @@ class RetroMixin(StoreBase):
         """Mark an action item done, dropped or open again."""
         if status not in ACTION_STATUSES:
             raise ValidationError("unknown status", [FieldProblem("status", f"use one of {', '.join(ACTION_STATUSES)}")])
-        with self.write() as conn:
+        with self._write() as conn:
             if conn.execute(action_items.update().where(action_items.c.id == item_id)
                             .values(status=status, updated_at=utcnow())).rowcount == 0:
                 raise NotFoundError("action item", item_id)
 
     def get_action_item(self, item_id: int) -> ActionItem:
         """One action item by id."""
-        with self.read() as conn:
+        with self._read() as conn:
             row = conn.execute(sa.select(action_items).where(action_items.c.id == item_id)).first()
         if row is None:
             raise NotFoundError("action item", item_id)
@@ -136,5 +136,5 @@ class RetroMixin(StoreBase):
             q = q.where(action_items.c.status == status)
         if session_id is not None:
             q = q.where(action_items.c.session_id == session_id)
-        with self.read() as conn:
+        with self._read() as conn:
             return [record(ActionItem, r) for r in conn.execute(q)]

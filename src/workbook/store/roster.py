@@ -27,7 +27,7 @@ class RosterMixin(StoreBase):
         """
         check_cohort(cohort)
         ids = [m.person_id for m in members]
-        with self.write() as conn:
+        with self._write() as conn:
             write_cohort(conn, cohort)
             readmitted = close_erasures(conn, cohort.id, readmit, readmitted_by=readmitted_by)
             # An erased person stays erased: a roster that still lists them brings nothing of them back.

@@ -17,7 +17,7 @@ class TokensMixin(StoreBase):
                    expires_at: dt.datetime | None) -> None:
         """Store a token hash, revoking this person's earlier tokens for the cohort."""
         now = utcnow()
-        with self.write() as conn:
+        with self._write() as conn:
             conn.execute(access_tokens.update().where(
                 (access_tokens.c.person_id == person_id) & (access_tokens.c.cohort_id == cohort_id)
                 & access_tokens.c.revoked_at.is_(None)).values(revoked_at=now))
@@ -27,7 +27,7 @@ class TokensMixin(StoreBase):
 
     def revoke_tokens(self, cohort_id: str, person_id: str) -> int:
         """Revoke every live token of a person in a cohort; returns how many."""
-        with self.write() as conn:
+        with self._write() as conn:
             return int(conn.execute(access_tokens.update().where(
                 (access_tokens.c.person_id == person_id) & (access_tokens.c.cohort_id == cohort_id)
                 & access_tokens.c.revoked_at.is_(None)).values(revoked_at=utcnow())).rowcount)
@@ -39,7 +39,7 @@ class TokensMixin(StoreBase):
              .join(memberships, (memberships.c.cohort_id == access_tokens.c.cohort_id)
                    & (memberships.c.person_id == access_tokens.c.person_id))
              .where(access_tokens.c.token_hash == token_hash))
-        with self.read() as conn:
+        with self._read() as conn:
             row = conn.execute(q).first()
         if row is None or row.revoked_at is not None or not row.active \
                 or (row.expires_at is not None and row.expires_at <= at):
