@@ -9,7 +9,8 @@ import pandas as pd
 from workbook import Store, import_cohort
 from workbook.access import aggregate_frame
 from workbook.analytics import (checkins_by_coach, completion_by_exercise, mood_by_week, pairing_coverage,
-                                session_participation, suppress_group, suppress_partition, weekly_participation)
+                                session_participation, suppress_group, suppress_partition, top_retro_cards,
+                                weekly_participation)
 from workbook.reports.views import CohortReport
 
 MON = dt.datetime(2026, 10, 5, 9, 0, tzinfo=dt.timezone.utc)
@@ -85,7 +86,7 @@ def test_cohort_report_shows_no_figure_for_a_small_session(store: Store, tmp_pat
     for i in range(2):
         store.add_entry("small", f"p{i}", "kolb", k, session_id=tiny.id, created_at=MON + dt.timedelta(hours=i))
     assert len(aggregate_frame(store, "small")) == 6 and "answers" not in aggregate_frame(store, "small")
-    report = CohortReport.load("small", db_url=store.url)
+    report = CohortReport.load(store, "small")
     html = report.sessions().html
     big_row = html.split("Big one")[1].split("</tr>")[0]
     tiny_row = html.split("Tiny one")[1].split("</tr>")[0]
@@ -108,7 +109,7 @@ def test_cohort_header_total_does_not_give_back_a_suppressed_week(store: Store, 
         store.add_entry("tot", f"p{i}", "gibbs", g, created_at=MON + dt.timedelta(hours=i))
     for h in range(2):  # week 2: one person, two entries (suppressed)
         store.add_entry("tot", "p0", "gibbs", g, created_at=MON + dt.timedelta(days=7, hours=h))
-    report = CohortReport.load("tot", db_url=store.url)
+    report = CohortReport.load(store, "tot")
     table_text = report.participation_table().text
     assert "fewer than 3" in report.participation_table().html and "\t2" not in table_text
     summary = report.header().summary or ""
@@ -137,8 +138,27 @@ def test_cohort_report_survives_a_retired_custom_retro(store: Store, tmp_path: P
                         visibility="cohort", created_at=MON + dt.timedelta(hours=i))
     shutil.rmtree(d / "exercises")
     import_cohort(store, d)  # the custom exercise is retired
-    report = CohortReport.load("ret", db_url=store.url)
+    report = CohortReport.load(store, "ret")
     assert "Pair more" in report.retros().html
+
+
+def test_top_retro_cards_merge_the_same_card_and_suppress_small_figures() -> None:
+    """One card written by three people counts once with their votes added; figures below k are not shown."""
+    from workbook.store import RetroCard
+
+    def card(i: int, author: str, column: str, text: str, votes: int) -> RetroCard:
+        return RetroCard(i, i, 1, column, i, text, None, author, "cohort", "c", votes)
+
+    cards = [card(1, "p1", "start", "Pair more", 2), card(2, "p2", "start", "  pair   MORE ", 1),
+             card(3, "p3", "start", "Pair more", 0), card(4, "p4", "stop", "Pair more", 4),
+             card(5, "p5", "stop", "Long meetings", 1)]
+    top = top_retro_cards(cards, 3).to_dict("records")
+    assert [(r["column"], r["text"]) for r in top] == [("stop", "Pair more"), ("start", "Pair more"),
+                                                         ("stop", "Long meetings")]
+    assert top[1]["authors"] == 3 and top[1]["votes"] == 3  # merged: three people, their votes added
+    assert pd.isna(top[0]["authors"]) and top[0]["votes"] == 4  # one author: fewer than k people
+    assert pd.isna(top[2]["authors"]) and pd.isna(top[2]["votes"])  # one vote: below k as well
+    assert len(top_retro_cards(cards, 3, limit=1)) == 1 and top_retro_cards([], 3).empty
 
 
 def test_overdue_action_items_use_the_cohorts_today(store: Store, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -156,7 +176,7 @@ def test_overdue_action_items_use_the_cohorts_today(store: Store, tmp_path: Path
     monkeypatch.setenv("TZ", "Etc/GMT+12")  # the server is 26 hours behind the cohort
     time.tzset()
     try:
-        html = CohortReport.load("far", db_url=store.url).action_items().html
+        html = CohortReport.load(store, "far").action_items().html
     finally:
         monkeypatch.undo()
         time.tzset()
@@ -171,7 +191,7 @@ def test_pairing_coverage_does_not_call_a_large_hidden_group_small(store: Store,
     (d / "roster.csv").write_text("id,name,email,role,coach\nc1,C,c@x.example,coach,\np0,P 0,p0@x.example,participant,c1\n"
                                   + "".join(f"p{i},P {i},p{i}@x.example,participant,\n" for i in range(1, 6)))
     import_cohort(store, d)
-    html = CohortReport.load("cov", db_url=store.url).pairing().html
+    html = CohortReport.load(store, "cov").pairing().html
     without = html.split("without a coach")[1].split("</tr>")[0]
     assert ">5<" not in without and "fewer than 3" not in without, without
 
@@ -184,7 +204,7 @@ def test_cohort_report_with_a_session_and_no_participants_yet(store: Store, tmp_
     (d / "roster.csv").write_text("id,name,email,role,coach\nf1,F,f@x.example,facilitator,\n")
     import_cohort(store, d)
     store.add_session("empty", "gibbs", "First", opens_at=MON)
-    report = CohortReport.load("empty", db_url=store.url)
+    report = CohortReport.load(store, "empty")
     assert "Gibbs" in report.completion().html
     header = report.header()
     assert "<h1>Cohort report: Empty</h1>" in header.html

@@ -364,17 +364,19 @@ def test_period_limits_what_a_report_reads(tmp_path: Path) -> None:
 
     url = f"sqlite:///{tmp_path / 'wb.db'}"
     build_canary(url, tmp_path)
+    store = Store(url)
     own = Viewer("p01", COHORT, "participant")  # the live page: private entries included
-    everything = ParticipantReport.load(COHORT, "p01", db_url=url, viewer=own)
+    everything = ParticipantReport.load(store, COHORT, "p01", viewer=own)
     day = (DEFAULT_START + dt.timedelta(days=2)).date().isoformat()  # the canaries' day
-    one_day = ParticipantReport.load(COHORT, "p01", since=day, until=day, db_url=url, viewer=own)
+    one_day = ParticipantReport.load(store, COHORT, "p01", since=day, until=day, viewer=own)
     assert 3 <= len(one_day.entries) < len(everything.entries)
     assert marker("private", "p01") in one_day.journal().html
-    later = ParticipantReport.load(COHORT, "p01", since="2026-10-10", db_url=url, viewer=own)
+    later = ParticipantReport.load(store, COHORT, "p01", since="2026-10-10", viewer=own)
     assert marker("private", "p01") not in later.journal().html
-    assert marker("cohort", "p01") not in CohortReport.load(COHORT, since="2026-10-10", db_url=url).shared_reflections().html
+    assert marker("cohort", "p01") not in CohortReport.load(store, COHORT, since="2026-10-10").shared_reflections().html
     with pytest.raises(ConfigError, match="after"):
-        ParticipantReport.load(COHORT, "p01", since="2026-10-10", until="2026-10-01", db_url=url)
+        ParticipantReport.load(store, COHORT, "p01", since="2026-10-10", until="2026-10-01")
+    store.close()
 
 
 @pytest.mark.slow
@@ -401,25 +403,25 @@ def test_period_end_and_dates_are_the_cohorts_days(tmp_path: Path) -> None:
 
     url = f"sqlite:///{tmp_path / 'wb.db'}"
     build_canary(url, tmp_path)
+    store = Store(url)
     own, coach = Viewer("p01", COHORT, "participant"), Viewer("c01", COHORT, "coach")  # live pages: see everything
     # p01 wrote in the weeks of 28 Sep, 5 Oct and 12 Oct; 19-25 Oct has no entry. Ending the period
     # on Saturday 24 or Sunday 25 Oct (the same week) must give the same current streak.
-    streaks = {u: ParticipantReport.load(COHORT, "p01", until=u, db_url=url, viewer=own)._streak().current
+    streaks = {u: ParticipantReport.load(store, COHORT, "p01", until=u, viewer=own)._streak().current
                for u in ("2026-10-24", "2026-10-25")}
     assert streaks == {"2026-10-24": 3, "2026-10-25": 3}
     # a check-in at 00:30 London time (23:30 UTC the day before) is dated by London's calendar
-    store = Store(url)
     at = dt.datetime(2026, 10, 20, 23, 30, tzinfo=dt.timezone.utc)
     ex = store.exercise("mentorship-checkin", COHORT)
     answers = {p.id: {"text": "x", "list": ["x"], "scale": 3}.get(p.type, p.options[0] if p.options else "x")
                for p in ex.prompts if p.required}
     store.add_entry(COHORT, "p01", "mentorship-checkin", answers, visibility="coach", created_at=at)
-    store.close()
-    rep = MenteeReport.load(COHORT, "p01", "c01", until="2026-10-25", db_url=url, viewer=coach)
+    rep = MenteeReport.load(store, COHORT, "p01", "c01", until="2026-10-25", viewer=coach)
     cad = rep.cadence().text
     assert "2026-10-21" in cad and "2026-10-20" not in cad, cad
     # the open gap runs to the period's last day, 25 Oct: 4 days, not 5
     assert list(rep._cadence()["days"])[-1] == 4
+    store.close()
 
 
 def test_page_names_of_two_coaches_never_collide(tmp_path: Path) -> None:
@@ -448,7 +450,9 @@ def test_open_gap_of_a_past_period_ends_on_its_last_day_not_now(tmp_path: Path) 
 
     url = f"sqlite:///{tmp_path / 'wb.db'}"
     build_canary(url, tmp_path)
+    store = Store(url)
     coach = Viewer("c01", COHORT, "coach")
-    past = MenteeReport.load(COHORT, "p01", "c01", until="2026-10-25", db_url=url, viewer=coach).cadence().text
+    past = MenteeReport.load(store, COHORT, "p01", "c01", until="2026-10-25", viewer=coach).cadence().text
     assert "now" not in past and "2026-10-25 (end of period)" in past, past
-    assert "now (no check-in yet)" in MenteeReport.load(COHORT, "p01", "c01", db_url=url, viewer=coach).cadence().text
+    assert "now (no check-in yet)" in MenteeReport.load(store, COHORT, "p01", "c01", viewer=coach).cadence().text
+    store.close()

@@ -10,15 +10,18 @@ The rule (the cohort's ``min_group_size``, *k*):
   cells together hold at least *k* people (or nothing is left to hide).
 
 Functions here take frames produced by :func:`workbook.access.aggregate_frame` (entry metadata,
-never free text) and return tidy frames whose suppressed cells are ``pd.NA``.
+never free text), or a retro's cards shared with the cohort (:func:`workbook.access.cohort_cards`),
+and return tidy frames whose suppressed cells are ``pd.NA``.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from .store import RetroCard
 
 K = TypeVar("K")
 
@@ -198,4 +201,31 @@ def checkins_by_coach(frame: "pd.DataFrame", mentees: Mapping[str, list[str]], m
         rows.append(dict(coach_id=coach, mentees=len(ids), checkins=n if len(ids) >= min_size else None))
     out = pd.DataFrame(rows, columns=["coach_id", "mentees", "checkins"])
     out["checkins"] = out["checkins"].astype("Int64")
+    return out
+
+
+def top_retro_cards(cards: Iterable["RetroCard"], min_size: int, limit: int = 5) -> "pd.DataFrame":
+    """A retro's most-voted cards, the same card written by several people counted once.
+
+    Cards in one column with the same words (case and spacing aside) are one card: their votes
+    add up and their authors are counted. Ranked by votes, then authors, then text; ``limit``
+    cards. Both figures are suppressed below *k*: the authors are a group of people, and fewer
+    than *k* votes (none included) may be one or two people's choices. Columns: column, text,
+    authors, votes.
+    """
+    import pandas as pd
+
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for c in cards:
+        key = (c.column_id, " ".join(c.text.casefold().split()))
+        m = merged.setdefault(key, {"column": c.column_id, "text": c.text, "votes": 0, "authors": set()})
+        m["votes"] += c.votes
+        m["authors"].add(c.author_id)
+    top = sorted(merged.values(), key=lambda m: (-m["votes"], -len(m["authors"]), m["text"]))[:limit]
+    out = pd.DataFrame([dict(column=m["column"], text=m["text"],
+                             authors=len(m["authors"]) if len(m["authors"]) >= min_size else None,
+                             votes=m["votes"] if m["votes"] >= min_size else None) for m in top],
+                       columns=["column", "text", "authors", "votes"])
+    out["authors"] = out["authors"].astype("Int64")
+    out["votes"] = out["votes"].astype("Int64")
     return out

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from ..errors import ConfigError
+from ..errors import ConfigError, NotFoundError
 from ..html import esc
 from .blocks import Block, fmt
 
 if TYPE_CHECKING:
+    from ..exercises.catalogue import Catalogue
+    from ..exercises.model import Exercise
     from ..store import Cohort, Comment, Entry, EntryFilters, Store
 
 _STORES: dict[str, "Store"] = {}
@@ -116,6 +118,14 @@ def ordered_answers(answers: Mapping[str, object], prompt_ids: Sequence[str]) ->
     return sorted(answers.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
 
 
+def exercise_or_none(catalogue: "Catalogue", exercise_id: str) -> "Exercise | None":
+    """The exercise as the cohort's catalogue has it now, or None (a custom one retired since)."""
+    try:
+        return catalogue.get(exercise_id)
+    except NotFoundError:
+        return None
+
+
 VISIBILITY_LABELS = {"private": "private", "coach": "shared with coach", "cohort": "shared with cohort"}
 
 
@@ -132,11 +142,8 @@ def render_entries(store: "Store", cohort: "Cohort", entries: Sequence["Entry"],
     names = names or {}
     parts, text = [], []
     for e in entries:
-        try:
-            ex = catalogue.get(e.exercise_id)
-            title, prompts = ex.title, {p.id: p.text for p in ex.prompts}
-        except Exception:  # a retired custom exercise: still show the answers under their ids
-            title, prompts = e.exercise_id, {}
+        ex = exercise_or_none(catalogue, e.exercise_id)  # a retired custom exercise: answers under their ids
+        title, prompts = (ex.title, {p.id: p.text for p in ex.prompts}) if ex else (e.exercise_id, {})
         items = []
         for pid, value in ordered_answers(e.answers, list(prompts)):
             shown = "\n".join(f"• {v}" for v in value) if isinstance(value, list) else fmt(value)

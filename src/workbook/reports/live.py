@@ -16,7 +16,6 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import context
 from ..access import ReportRef, allowed_reports
 from ..html import STYLE, esc
 from .blocks import Block, Chart
@@ -60,14 +59,12 @@ def load_report(store: "Store", viewer: "Viewer", ref: ReportRef) -> Any:
     """
     from .views import CohortReport, MenteeReport, ParticipantReport
 
-    # The views open their store by URL; hand them this one so a page does not open a second pool.
-    context._STORES.setdefault(store.url, store)
     if ref.kind == "participant":
-        return ParticipantReport.load(viewer.cohort_id, ref.person_id, db_url=store.url, viewer=viewer)
+        return ParticipantReport.load(store, viewer.cohort_id, ref.person_id, viewer=viewer)
     if ref.kind == "mentee":
-        return MenteeReport.load(viewer.cohort_id, ref.person_id, ref.coach_id, db_url=store.url, viewer=viewer)
+        return MenteeReport.load(store, viewer.cohort_id, ref.person_id, ref.coach_id, viewer=viewer)
     if ref.kind == "cohort":
-        return CohortReport.load(viewer.cohort_id, db_url=store.url)
+        return CohortReport.load(store, viewer.cohort_id)
     raise ValueError(f"unknown report kind {ref.kind!r}")
 
 

@@ -1,7 +1,8 @@
 """The report objects the templates in ``workbook/notebooks/reports/`` call, one method per section.
 
 Each report is built for a *viewer*, who reads the page, and loads its data once through
-:mod:`workbook.access`; each method returns something a notebook displays (an escaped HTML
+:mod:`workbook.access` from the :class:`~workbook.store.Store` it is given (a template opens its
+store with :func:`report_store`, the live app passes its own); each method returns something a notebook displays (an escaped HTML
 :class:`Block` or a PNG :class:`Chart`). The viewer is the real person in the live app
 (:mod:`workbook.reports.live`) and, by default, :func:`workbook.access.batch_audience` (a
 facilitator): the batch writes its pages to the facilitator's disk, so they hold only what a
@@ -21,8 +22,9 @@ Figures (summaries, charts, streaks, goal progress) are drawn only from what the
 """
 from __future__ import annotations
 
+from ..context import report_store
 from .cohort import CohortReport
 from .mentee import MenteeReport
 from .participant import ParticipantReport
 
-__all__ = ["CohortReport", "MenteeReport", "ParticipantReport"]
+__all__ = ["CohortReport", "MenteeReport", "ParticipantReport", "report_store"]

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from ... import access, analytics
 from ...html import esc
 from ..blocks import Block, Chart, fmt, note, suppressed, table
-from ..context import Period, local_date, ordered_answers, period, report_store
+from ..context import Period, exercise_or_none, local_date, ordered_answers, period
 from . import charts
-from .common import exercise_or_none, is_suppressed, member_names, page_header, plural
+from .common import is_suppressed, member_names, page_header, plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,10 +31,8 @@ class CohortReport:
     names: dict[str, str]
 
     @classmethod
-    def load(cls, cohort_id: str = "example", *, since: str = "", until: str = "",
-             db_url: str = "") -> "CohortReport":
+    def load(cls, store: "Store", cohort_id: str, *, since: str = "", until: str = "") -> "CohortReport":
         """Load the aggregates of a cohort over a period."""
-        store = report_store(db_url)
         cohort = store.get_cohort(cohort_id)
         p = period(cohort, since, until)
         participants = [m.person_id for m in store.find_members(cohort_id, "participant")]
@@ -135,15 +133,9 @@ class CohortReport:
             if themes:
                 counts = {gid: sum(1 for c in cards if c.group_id == gid) for gid in themes}
                 out = out + table(["theme", "cards"], [(themes[g], counts[g]) for g in themes])
-            merged: dict[tuple[str, str], dict[str, Any]] = {}
-            for c in cards:
-                key = (c.column_id, " ".join(c.text.casefold().split()))
-                m = merged.setdefault(key, {"column": c.column_id, "text": c.text, "votes": 0, "authors": set()})
-                m["votes"] += c.votes
-                m["authors"].add(c.author_id)
-            top = sorted(merged.values(), key=lambda m: (-m["votes"], -len(m["authors"]), m["text"]))[:5]
-            rows = [(m["column"], m["text"], self._figure(len(m["authors"]) < self.k, len(m["authors"])),
-                     self._figure(m["votes"] < self.k, m["votes"])) for m in top]
+            top = analytics.top_retro_cards(cards, self.k)
+            rows = [(r["column"], r["text"], self._figure(is_suppressed(r["authors"]), r["authors"]),
+                     self._figure(is_suppressed(r["votes"]), r["votes"])) for r in top.to_dict("records")]
             out = out + table(["column", "card", "written by", "votes"], rows, raw_columns=[2, 3],
                               empty="No cards shared.")
         return out

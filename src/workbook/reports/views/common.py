@@ -54,14 +54,6 @@ def progress_left_out(count: int) -> Block:
                 f"{'is' if count == 1 else 'are'} left out of the goals above.")
 
 
-def exercise_or_none(catalogue: Any, exercise_id: str) -> Any:
-    """The exercise as the cohort's catalogue has it now, or None (a custom one retired since)."""
-    try:
-        return catalogue.get(exercise_id)
-    except Exception:
-        return None
-
-
 def is_suppressed(value: Any) -> bool:
     """A suppressed (or missing) cell of an analytics frame."""
     import pandas as pd

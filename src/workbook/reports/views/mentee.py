@@ -9,7 +9,7 @@ from ... import access, mentoring
 from ...access import Viewer
 from ...errors import NotFoundError
 from ..blocks import Block, Chart, note, progress_bar, table
-from ..context import Period, local_date, now_or_end, period, render_entries, report_store
+from ..context import Period, local_date, now_or_end, period, render_entries
 from . import charts
 from .common import left_out, member_names, page_header, plural, progress_left_out
 
@@ -39,14 +39,13 @@ class MenteeReport:
     shown: access.ReportEntries
 
     @classmethod
-    def load(cls, cohort_id: str = "example", person_id: str = "", coach_id: str = "", *, since: str = "",
-             until: str = "", db_url: str = "", viewer: Viewer | None = None) -> "MenteeReport":
+    def load(cls, store: "Store", cohort_id: str, person_id: str = "", coach_id: str = "", *, since: str = "",
+             until: str = "", viewer: Viewer | None = None) -> "MenteeReport":
         """Load ``coach_id``'s report on mentee ``person_id`` (defaults: the first mentee and their coach).
 
         ``viewer`` defaults to the batch's audience (a facilitator): coach-only entries are then
         left out and counted, and draft comments never appear. The live app passes the coach.
         """
-        store = report_store(db_url)
         cohort = store.get_cohort(cohort_id)
         if not person_id:
             mentees = [m.person_id for m in store.find_members(cohort_id, "participant")

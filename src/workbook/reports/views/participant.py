@@ -9,9 +9,9 @@ from ... import access, mentoring
 from ...access import Viewer
 from ...errors import NotFoundError
 from ..blocks import Block, Chart, note, progress_bar, stats, table
-from ..context import Period, local, local_date, now_or_end, period, render_entries, report_store
+from ..context import Period, exercise_or_none, local, local_date, now_or_end, period, render_entries
 from . import charts
-from .common import exercise_or_none, left_out, member_names, page_header, plural, progress_left_out
+from .common import left_out, member_names, page_header, plural, progress_left_out
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,14 +39,13 @@ class ParticipantReport:
     shown: access.ReportEntries
 
     @classmethod
-    def load(cls, cohort_id: str = "example", person_id: str = "", *, since: str = "", until: str = "",
-             db_url: str = "", viewer: Viewer | None = None) -> "ParticipantReport":
+    def load(cls, store: "Store", cohort_id: str, person_id: str = "", *, since: str = "", until: str = "",
+             viewer: Viewer | None = None) -> "ParticipantReport":
         """Load the report of ``person_id`` (default: the cohort's first participant) for ``viewer``.
 
         ``viewer`` defaults to the batch's audience (a facilitator): private and coach-only
         entries are then left out and counted. The live app passes the participant themself.
         """
-        store = report_store(db_url)
         cohort = store.get_cohort(cohort_id)
         if not person_id:
             first = store.find_members(cohort_id, "participant")
