@@ -61,6 +61,13 @@ def _entry(row: Any) -> Entry:
                  created_at=row.created_at, updated_at=row.updated_at)
 
 
+def _by_client_id(conn: sa.Connection, author_id: str, client_id: str) -> Entry | None:
+    """The entry this author already stored under this submission id, if any."""
+    row = conn.execute(sa.select(entries).where(
+        (entries.c.author_id == author_id) & (entries.c.client_id == client_id))).first()
+    return _entry(row) if row is not None else None
+
+
 def _session(row: Any) -> Session:
     return Session(id=row.id, cohort_id=row.cohort_id, exercise_id=row.exercise_id, title=row.title,
                    facilitator_id=row.facilitator_id, opens_at=row.opens_at, closes_at=row.closes_at)
@@ -265,16 +272,11 @@ class EntriesMixin(StoreBase):
             self._snapshot_ids.clear()
             # A concurrent identical submission can win the race on the client id: return its row.
             if len(rows) == 1 and rows[0]["client_id"]:
-                found = self._by_client_id(rows[0]["author_id"], rows[0]["client_id"])
+                with self._read() as conn:
+                    found = _by_client_id(conn, rows[0]["author_id"], rows[0]["client_id"])
                 if found is not None:
                     return [found]
             raise
-
-    def _by_client_id(self, author_id: str, client_id: str) -> Entry | None:
-        with self._read() as conn:
-            row = conn.execute(sa.select(entries).where(
-                (entries.c.author_id == author_id) & (entries.c.client_id == client_id))).first()
-        return _entry(row) if row is not None else None
 
     def _insert_entries(self, rows: list[dict[str, Any]], batch_size: int) -> list[Entry]:
         out: list[Entry] = []
@@ -284,12 +286,10 @@ class EntriesMixin(StoreBase):
                 fresh = []
                 for r in batch:
                     r["snapshot_id"] = self._snapshot_id(conn, r["_exercise"])
-                    if r["client_id"]:
-                        prev = conn.execute(sa.select(entries).where(
-                            (entries.c.author_id == r["author_id"]) & (entries.c.client_id == r["client_id"]))).first()
-                        if prev is not None:
-                            out.append(_entry(prev))
-                            continue
+                    prev = _by_client_id(conn, r["author_id"], r["client_id"]) if r["client_id"] else None
+                    if prev is not None:
+                        out.append(prev)
+                        continue
                     fresh.append(r)
                 if not fresh:
                     continue

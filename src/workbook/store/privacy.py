@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -86,6 +86,21 @@ def _erasure(r: Any) -> Erasure:
     return Erasure(r.cohort_id, r.person_hash, r.erased_by, r.erased_at, r.readmitted_by, r.readmitted_at)
 
 
+class _Theirs(NamedTuple):
+    """Subqueries of the ids of what one member's erasure and text search reach in a cohort."""
+
+    entries: sa.Select[tuple[int]]         # entries they wrote
+    cohort_entries: sa.Select[tuple[int]]  # every entry of the cohort (their comments and votes on others')
+    goals: sa.Select[tuple[int]]           # goals they set
+
+
+def _theirs(cohort_id: str, person_id: str) -> _Theirs:
+    return _Theirs(
+        sa.select(entries.c.id).where((entries.c.cohort_id == cohort_id) & (entries.c.author_id == person_id)),
+        sa.select(entries.c.id).where(entries.c.cohort_id == cohort_id),
+        sa.select(goals.c.id).where((goals.c.cohort_id == cohort_id) & (goals.c.person_id == person_id)))
+
+
 def open_erasures(conn: sa.Connection, cohort_id: str, person_ids: Iterable[str]) -> dict[str, Erasure]:
     """Those of ``person_ids`` erased from the cohort and not re-admitted since, with their record."""
     by_hash = {person_hash(cohort_id, p): p for p in person_ids}
@@ -133,8 +148,7 @@ class PrivacyMixin(StoreBase):
                 (memberships.c.cohort_id == cohort_id) & (memberships.c.person_id == person_id))).first()
             if found is None:
                 raise member_not_found(cohort_id, person_id)
-            own = sa.select(entries.c.id).where((entries.c.cohort_id == cohort_id) & (entries.c.author_id == person_id))
-            in_cohort = sa.select(entries.c.id).where(entries.c.cohort_id == cohort_id)
+            own, in_cohort, own_goals = _theirs(cohort_id, person_id)
             cohort_cards = sa.select(retro_cards.c.id).where(retro_cards.c.entry_id.in_(in_cohort))
             own_cards = sa.select(retro_cards.c.id).where(retro_cards.c.entry_id.in_(own))
             steps: list[tuple[str, Any]] = [
@@ -145,9 +159,7 @@ class PrivacyMixin(StoreBase):
                 ("comments", comments.delete().where(comments.c.entry_id.in_(own)
                                                      | ((comments.c.author_id == person_id)
                                                         & comments.c.entry_id.in_(in_cohort)))),
-                ("goal_progress", goal_progress.delete().where(goal_progress.c.goal_id.in_(
-                    sa.select(goals.c.id).where(sa.and_(goals.c.cohort_id == cohort_id,
-                                                          goals.c.person_id == person_id))))),
+                ("goal_progress", goal_progress.delete().where(goal_progress.c.goal_id.in_(own_goals))),
                 ("revisions", entry_revisions.delete().where(entry_revisions.c.entry_id.in_(own))),
                 ("milestones", milestones.delete().where(sa.and_(milestones.c.cohort_id == cohort_id,
                                                                    milestones.c.person_id == person_id))),
@@ -221,8 +233,7 @@ class PrivacyMixin(StoreBase):
         Texts: answers (every revision), comments they wrote and comments on their entries, goal
         titles and progress notes, kudos given and received, milestones.
         """
-        own = sa.select(entries.c.id).where((entries.c.cohort_id == cohort_id) & (entries.c.author_id == person_id))
-        in_cohort = sa.select(entries.c.id).where(entries.c.cohort_id == cohort_id)
+        own, in_cohort, goal_ids = _theirs(cohort_id, person_id)
         out: list[str] = []
         with self._read() as conn:
             person = conn.execute(sa.select(people.c.name, people.c.email).where(people.c.id == person_id)).first()
@@ -232,7 +243,6 @@ class PrivacyMixin(StoreBase):
             out += list(conn.execute(sa.select(comments.c.body).where(
                 comments.c.entry_id.in_(own) | ((comments.c.author_id == person_id)
                                                 & comments.c.entry_id.in_(in_cohort)))).scalars())
-            goal_ids = sa.select(goals.c.id).where((goals.c.cohort_id == cohort_id) & (goals.c.person_id == person_id))
             out += list(conn.execute(sa.select(goals.c.title).where(goals.c.id.in_(goal_ids))).scalars())
             out += list(conn.execute(sa.select(goal_progress.c.note).where(goal_progress.c.goal_id.in_(goal_ids)))
                         .scalars())

@@ -15,6 +15,14 @@ from .schema import action_items, entries, retro_cards, retro_groups, retro_vote
 ACTION_STATUSES = ("open", "done", "dropped")
 
 
+def _votes_used(conn: sa.Connection, session_id: int | None, voter_id: str) -> int:
+    """How many votes ``voter_id`` has cast on the cards of a retro session."""
+    return int(conn.execute(sa.select(sa.func.count()).select_from(retro_votes)
+                            .join(retro_cards, retro_cards.c.id == retro_votes.c.card_id)
+                            .where((retro_votes.c.voter_id == voter_id)
+                                   & (retro_cards.c.session_id == session_id))).scalar_one())
+
+
 def _cards_query() -> sa.Select[tuple[object, ...]]:
     """Cards with their entry's author, visibility and cohort, and their number of votes."""
     votes = (sa.select(sa.func.count()).select_from(retro_votes)
@@ -46,11 +54,8 @@ class RetroMixin(StoreBase):
 
     def count_votes(self, session_id: int, voter_id: str) -> int:
         """How many votes a person has cast in a retro session."""
-        q = (sa.select(sa.func.count()).select_from(retro_votes)
-             .join(retro_cards, retro_cards.c.id == retro_votes.c.card_id)
-             .where((retro_votes.c.voter_id == voter_id) & (retro_cards.c.session_id == session_id)))
         with self._read() as conn:
-            return int(conn.execute(q).scalar_one())
+            return _votes_used(conn, session_id, voter_id)
 
     def add_vote(self, card_id: int, voter_id: str, limit: int) -> int:
         """One vote on a card; at most one per card per person and ``limit`` per session. Returns votes left."""
@@ -58,10 +63,7 @@ class RetroMixin(StoreBase):
             card = conn.execute(sa.select(retro_cards).where(retro_cards.c.id == card_id)).first()
             if card is None:
                 raise NotFoundError("card", card_id)
-            used = conn.execute(sa.select(sa.func.count()).select_from(retro_votes)
-                                .join(retro_cards, retro_cards.c.id == retro_votes.c.card_id)
-                                .where((retro_votes.c.voter_id == voter_id)
-                                       & (retro_cards.c.session_id == card.session_id))).scalar_one()
+            used = _votes_used(conn, card.session_id, voter_id)
             dup = conn.execute(sa.select(retro_votes.c.id).where(
                 (retro_votes.c.card_id == card_id) & (retro_votes.c.voter_id == voter_id))).first()
             if dup is not None:
@@ -70,7 +72,7 @@ class RetroMixin(StoreBase):
                 raise ValidationError("no votes left", [FieldProblem(
                     "vote", f"you have used all {limit} votes; remove one to vote again")])
             conn.execute(retro_votes.insert().values(card_id=card_id, voter_id=voter_id, created_at=utcnow()))
-            return int(limit - used - 1)
+            return limit - used - 1
 
     def remove_vote(self, card_id: int, voter_id: str) -> None:
         """Take back one's vote on a card."""
