@@ -33,5 +33,5 @@ def open_store(db_url: str | None = None, *, create: bool = True) -> Store:
 
 __all__ = ["Store", "open_store", "head_revision", "utcnow", "EntryDraft", "EntryFilters", "exercise_digest", "ROLES",
            "VISIBILITIES", "AccessGrant", "ActionItem", "Cohort", "Comment", "Entry", "Goal", "GoalProgress", "Kudos",
-           "Membership", "Milestone", "Pairing", "Person", "RetroCard", "RetroGroup", "Revision", "RosterImport", "Session",
-           "Erasure", "ExportRecord", "Wipe", "person_hash"]
+           "Membership", "Milestone", "Pairing", "Person", "RetroCard", "RetroGroup", "Revision", "RosterImport",
+           "Session", "Erasure", "ExportRecord", "Wipe", "person_hash"]

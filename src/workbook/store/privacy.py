@@ -216,7 +216,8 @@ class PrivacyMixin(StoreBase):
         with self._read() as conn:
             return open_erasures(conn, cohort_id, person_ids)
 
-    def readmit_members(self, cohort_id: str, person_ids: Iterable[str], *, readmitted_by: str | None) -> list[str]:
+    def readmit_members(self, cohort_id: str, person_ids: Iterable[str], *,
+                        readmitted_by: str | None) -> list[str]:
         """Close the erasure records of these people, so the next roster import adds them again.
 
         Returns the ids whose record was open. The records stay, marked re-admitted: that an
