@@ -402,7 +402,7 @@ def allowed_reports(store: "Store", viewer: Viewer) -> list[ReportRef]:
     """
     from .reports.plan import page_name  # the batch's naming rule (reports build on access, not the reverse)
 
-    names = {m.person_id: m.name for m in store.find_members(viewer.cohort_id, active_only=False)}
+    names = store.member_names(viewer.cohort_id)
     if viewer.role == "participant":
         return [ReportRef(page_name("participant", viewer.person_id), "participant",
                           f"Your reflection report ({names.get(viewer.person_id, viewer.person_id)})",

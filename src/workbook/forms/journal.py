@@ -192,8 +192,7 @@ class JournalView:
     def name_of(self, person_id: str) -> str:
         """A member's display name (their id when unknown)."""
         if self._names is None:
-            self._names = {m.person_id: m.name
-                           for m in self.ctx.store.find_members(self.ctx.viewer.cohort_id, active_only=False)}
+            self._names = self.ctx.store.member_names(self.ctx.viewer.cohort_id)
         return self._names.get(person_id, person_id)
 
     def refresh(self) -> None:

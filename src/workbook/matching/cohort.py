@@ -85,7 +85,7 @@ def cohort_synonyms(store: "Store", cohort_id: str) -> dict[str, str]:
 
 def names_of(store: "Store", cohort_id: str) -> dict[str, str]:
     """Every member's display name by id (inactive members included, so old pairs still read well)."""
-    return {m.person_id: m.name for m in store.find_members(cohort_id, active_only=False)}
+    return store.member_names(cohort_id)
 
 
 # -- options from text -------------------------------------------------------------------------

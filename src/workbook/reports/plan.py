@@ -84,7 +84,7 @@ def cohort_reports(store: "Store", cohort_id: str, *, since: str = "", until: st
     """
     tdir = Path(templates_dir) if templates_dir else TEMPLATES_DIR
     cohort = store.get_cohort(cohort_id)
-    names = {m.person_id: m.name for m in store.find_members(cohort_id, active_only=False)}
+    names = store.member_names(cohort_id)
     base = {"cohort_id": cohort_id, "since": since, "until": until, "db_url": ""}
     jobs = [ReportJob("cohort", "cohort", cohort.name, tdir / "cohort.ipynb", dict(base))]
     participants = [m.person_id for m in store.find_members(cohort_id, "participant")]

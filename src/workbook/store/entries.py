@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from ..errors import AccessDenied, FieldProblem, NotFoundError, StoreError, ValidationError
 from ..text import bad_character
 from .core import StoreBase, insert_id, utcnow
-from .models import VISIBILITIES, Cohort, Entry, Membership, Revision, Session
+from .models import VISIBILITIES, Cohort, Entry, Revision, Session
 from .schema import entries, entry_revisions, exercise_snapshots, memberships, retro_cards, sessions
 
 if TYPE_CHECKING:
@@ -89,8 +89,7 @@ class EntriesMixin(StoreBase):
 
     if TYPE_CHECKING:  # from PeopleMixin (see StoreBase)
         def get_cohort(self, cohort_id: str) -> Cohort: ...
-        def find_members(self, cohort_id: str, role: str | Iterable[str] | None = None,
-                         active_only: bool = True) -> list[Membership]: ...
+        def member_names(self, cohort_id: str) -> dict[str, str]: ...
 
     # Caches, made on first use: catalogues by cohort id ("" for the shipped one), snapshot ids
     # by (exercise id, digest) and snapshot templates by id (snapshots never change).
@@ -478,7 +477,7 @@ class EntriesMixin(StoreBase):
         rows = (list(entries_list) if entries_list is not None
                 else self.find_entries(cohort_id, author_id=author_id, visibility=visibility, **filters))
         cohort = self.get_cohort(cohort_id)
-        names = {m.person_id: m.name for m in self.find_members(cohort_id, active_only=False)}
+        names = self.member_names(cohort_id)
         cols = ["entry_id", "cohort_id", "author_id", "author_name", "exercise_id", "kind", "session_id",
                 "visibility", "mood", "revision", "created_at", "updated_at", "week"]
         recs = []

@@ -147,6 +147,15 @@ class PeopleMixin(StoreBase):
             raise member_not_found(cohort_id, person_id)
         return _membership(row)
 
+    def member_names(self, cohort_id: str) -> dict[str, str]:
+        """Person id -> display name for every member of the cohort, past members included (old
+        entries, pairs and action items still read well)."""
+        with self._read() as conn:
+            rows = conn.execute(sa.select(memberships.c.person_id, people.c.name)
+                                .join(people, people.c.id == memberships.c.person_id)
+                                .where(memberships.c.cohort_id == cohort_id))
+            return {r.person_id: r.name for r in rows}
+
     def find_members(self, cohort_id: str, role: str | Iterable[str] | None = None,
                      active_only: bool = True) -> list[Membership]:
         """Members of a cohort, optionally of one or more roles, ordered by id."""

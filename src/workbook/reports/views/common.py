@@ -43,7 +43,7 @@ def left_out(withheld: dict[str, int], coach_only: str) -> Block:
 
 def member_names(store: "Store", cohort_id: str) -> dict[str, str]:
     """Person id -> name for every member of the cohort, past members included."""
-    return {m.person_id: m.name for m in store.find_members(cohort_id, active_only=False)}
+    return store.member_names(cohort_id)
 
 
 def progress_left_out(count: int) -> Block:
