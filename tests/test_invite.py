@@ -16,7 +16,8 @@ from workbook.cli import main
 from workbook.errors import ConfigError, NotFoundError, ValidationError
 from workbook.forms import page
 from workbook.invite import create_links, form_url, revoke_links, write_links_csv
-from workbook.serve import CDN_LINKS, ServeOptions, voila_command, voila_config, voila_environment, write_config
+from workbook.jupyter_compat import VOILA_CDN_LINKS as CDN_LINKS
+from workbook.serve import ServeOptions, voila_command, voila_config, voila_environment, write_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -23,7 +23,6 @@ import sqlalchemy as sa
 
 from .config import get_settings
 from .errors import ConfigError
-from .jupyter_compat import VOILA_CDN_LINKS as CDN_LINKS  # noqa: F401 - the links our template drops, by their old name
 from .jupyter_compat import voila_offline_template
 
 TEMPLATE_NAME = "workbook"
