@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import workbook
+from workbook.store.models import VISIBILITIES
 
 SRC = Path(workbook.__file__).resolve().parent
 ROOT = SRC.parent.parent
@@ -100,3 +101,57 @@ def test_every_sql_statement_lives_in_the_store() -> None:
     assert "src/workbook/roster.py" in sources and "notebooks/coach/review.ipynb" in sources
     found = {name: why for name, text in sources.items() if (why := sql_outside_store(text))}
     assert found == {}
+
+
+#: Where an AccessDenied may be raised outside `workbook.access`, and why it is no rule of its own there.
+_REFUSALS_ELSEWHERE = {
+    "src/workbook/retro.py": "retro verbs refuse what an access predicate (can_vote, visible_cards) said no to",
+    "src/workbook/forms/pages.py": "a link's own state (a closed session, an exercise of another kind): page messages",
+    "src/workbook/forms/entry.py": "the key is checked again before a save (access.authenticate said no)",
+}
+
+
+def access_decisions(source: str) -> list[str]:
+    """Where ``source`` (a module other than `workbook.access`) decides who may see or do what by itself.
+
+    Two marks of a rule written outside `access`: comparing an entry's or card's ``visibility``
+    with a visibility level (who may read it), and refusing with ``AccessDenied``. Comparing one
+    entry's visibility with another's (did an edit change it?) decides nothing.
+    """
+    def level(node: ast.expr) -> bool:  # "cohort", or ("coach", "cohort"): a visibility level written out
+        if isinstance(node, ast.Constant):
+            return node.value in VISIBILITIES
+        return isinstance(node, (ast.List, ast.Tuple, ast.Set)) and any(level(e) for e in node.elts)
+
+    problems: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare) and any(level(side) for side in (node.left, *node.comparators)):
+            for side in (node.left, *node.comparators):
+                if isinstance(side, ast.Attribute) and side.attr == "visibility":
+                    problems.append(f"line {node.lineno}: compares .visibility (use an access predicate)")
+                if isinstance(side, ast.Subscript) and isinstance(side.slice, ast.Constant) \
+                        and side.slice.value == "visibility":
+                    problems.append(f"line {node.lineno}: compares ['visibility'] (use an access predicate)")
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and _name(node.exc.func) == "accessdenied":
+            problems.append(f"line {node.lineno}: raises AccessDenied")
+    return sorted(set(problems))
+
+
+def test_every_access_decision_lives_in_access() -> None:
+    # The check sees what it is for (the retro board before its rule moved to access.can_see_card):
+    before = ("for c in cards:\n"
+              "    if c['visibility'] != 'cohort' and not mine:\n"
+              "        continue\n"
+              "if session.cohort_id != viewer.cohort_id:\n"
+              "    raise AccessDenied('not your cohort')\n")
+    assert access_decisions(before) == ["line 2: compares ['visibility'] (use an access predicate)",
+                                        "line 5: raises AccessDenied"]
+    sources = {name: text for name, text in _sources().items() if not name.endswith("/access.py")}
+    # sample.py writes realistic activity as if people did it: it reads visibilities to imitate them.
+    found = {name: why for name, text in sources.items()
+             if name != "src/workbook/sample.py" and (why := access_decisions(text))}
+    unexplained = {name: why for name, why in found.items()
+                   if name not in _REFUSALS_ELSEWHERE or any("visibility" in w for w in why)}
+    assert unexplained == {}
+    # Each allowed place only refuses (none compares visibilities), and the list holds no stale entry.
+    assert set(found) == set(_REFUSALS_ELSEWHERE)

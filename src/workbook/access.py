@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Unpack
 
 from .errors import AccessDenied, FieldProblem, ValidationError
 from .store.core import utcnow
-from .store.models import ROLES, AccessGrant, ActionItem, Comment, Entry, Goal, GoalProgress, RetroCard
+from .store.models import ROLES, AccessGrant, ActionItem, Comment, Entry, Goal, GoalProgress, RetroCard, Session
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -235,6 +235,11 @@ def visible_cards(store: "Store", viewer: Viewer, session_id: int) -> list[Retro
     return [c for c in store.find_cards(session_id) if can_see_card(viewer, c)]
 
 
+def can_vote(viewer: Viewer, session: Session, card: RetroCard) -> bool:
+    """A member votes on cards of their cohort's retro that are on their board."""
+    return session.cohort_id == viewer.cohort_id and card.session_id == session.id and can_see_card(viewer, card)
+
+
 def can_set_action_status(viewer: Viewer, item: ActionItem) -> bool:
     """An action item is marked done/dropped by the cohort's facilitators or by its owner."""
     return item.cohort_id == viewer.cohort_id and (viewer.role == "facilitator" or item.owner_id == viewer.person_id)
@@ -255,6 +260,11 @@ def shared_with_cohort(store: "Store", cohort_id: str, *, author_id: str | Itera
     This is the only free text a cohort-wide report may show; it does not depend on who reads it.
     """
     return store.find_entries(cohort_id, author_id=author_id, visibility=["cohort"], **filters)
+
+
+def is_shared_with_cohort(entry: Entry) -> bool:
+    """Whether an entry's answers may leave in anything cohort-wide (exports, listings, xAPI, cohort pages)."""
+    return entry.visibility == "cohort"
 
 
 def cohort_cards(store: "Store", session_id: int) -> list[RetroCard]:

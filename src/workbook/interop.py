@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .access import Viewer, facilitator_frame, journal, visible_comments
+from .access import Viewer, facilitator_frame, is_shared_with_cohort, journal, visible_comments
 from .errors import ConfigError, FieldProblem, NotFoundError, ValidationError, WorkbookError
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def xapi_statements(store: "Store", cohort_id: str) -> list[dict[str, Any]]:
         actor = {"objectType": "Agent", "account": {"homePage": ACCOUNT_HOME,
                                                     "name": pseudonym(key, cohort_id, e.author_id)}}
         result: dict[str, Any] = {"completion": True}
-        if e.visibility == "cohort":
+        if is_shared_with_cohort(e):
             if e.mood is not None:
                 lo, hi = scale(e.exercise_id)
                 result["score"] = {"raw": e.mood, "min": lo, "max": hi}

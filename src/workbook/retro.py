@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .access import Viewer, can_see_card, require_role
+from .access import Viewer, can_vote, require_role, visible_cards
 from .errors import AccessDenied, FieldProblem, ValidationError
 
 if TYPE_CHECKING:
@@ -99,16 +99,12 @@ def open_retro(store: "Store", viewer: Viewer, exercise_id: str, title: str | No
 
 def board(store: "Store", viewer: Viewer, session_id: int) -> Board:
     """The board of a retro session: cards shared with the cohort, plus the viewer's own."""
+    visible = visible_cards(store, viewer, session_id)  # refuses a retro of another cohort
     session = store.get_session(session_id)
-    if session.cohort_id != viewer.cohort_id:
-        raise AccessDenied("This retro is not part of your cohort.")
     exercise = store.exercise(session.exercise_id, session.cohort_id)
     cols = tuple((c.id, c.text) for c in exercise.columns)
     cards: dict[str, list[Card]] = {cid: [] for cid, _ in cols}
-    mine_votes = 0
-    for c in store.find_cards(session_id):
-        if not can_see_card(viewer, c):
-            continue
+    for c in visible:
         mine = c.author_id == viewer.person_id
         cards.setdefault(c.column_id, []).append(Card(c.id, c.column_id, c.text, c.votes, c.group_id, mine))
     mine_votes = store.count_votes(session_id, viewer.person_id)
@@ -119,10 +115,9 @@ def board(store: "Store", viewer: Viewer, session_id: int) -> Board:
 def vote(store: "Store", viewer: Viewer, card_id: int) -> int:
     """Vote for a card the viewer can see; returns the votes they have left."""
     card = store.get_card(card_id)
-    if card.session_id is None:  # a card of an entry written outside any session is on no board
-        raise AccessDenied("You cannot vote on this card.")
-    session = store.get_session(card.session_id)
-    if session.cohort_id != viewer.cohort_id or not can_see_card(viewer, card):
+    # A card of an entry written outside any session is on no board.
+    session = store.get_session(card.session_id) if card.session_id is not None else None
+    if session is None or not can_vote(viewer, session, card):
         raise AccessDenied("You cannot vote on this card.")
     if not session.is_open(dt.datetime.now(dt.timezone.utc)):
         raise ValidationError("this retro is closed", [FieldProblem("vote", "voting has ended")])
