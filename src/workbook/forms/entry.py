@@ -268,7 +268,10 @@ class EntryForm:
         self.submit_button.disabled = True
         self.again_button.layout.display = None
         when = self.ctx.local_time(utcnow())
-        self.status.value = text_html(f"Saved at {when}. You can read and edit it in My journal.", "wb-ok")
+        # A confirmation with the way back (as a form service gives): edit it in the journal, or go home.
+        links = ('<div class="wb-help"><a class="wb-edit-link" href="journal.ipynb">Read or edit it in My journal</a>'
+                 ' · <a class="wb-home-link" href="home.ipynb">Back to Home</a></div>')
+        self.status.value = text_html(f"Saved at {when}. You can read and edit it in My journal.", "wb-ok") + links
 
     def reset(self) -> None:
         """Start a fresh, empty form (a new submission id)."""

@@ -20,7 +20,7 @@ from .. import access, retro
 from ..errors import AccessDenied, NotFoundError, WorkbookError
 from ..store.core import utcnow
 from .entry import EntryForm, FormContext, checkin_form, reflection_form, retro_form
-from ..html import STYLE
+from ..html import STYLE, esc
 from .fields import text_html, text_widget
 from .journal import JournalView
 
@@ -101,8 +101,22 @@ def parse_query(query: str | None) -> dict[str, str]:
     return {k: v[0] for k, v in urllib.parse.parse_qs(text, keep_blank_values=True).items() if v}
 
 
-def _shell(kind: str, children: list[widgets.Widget]) -> widgets.VBox:
-    box = widgets.VBox([widgets.HTML(STYLE), *children], layout=widgets.Layout(width="100%"))
+#: The participant's home page: every other page links back to it (its link carries no key).
+HOME_PAGE = "home"
+
+
+def page_link(page: str, text: str, css: str = "wb-link", **params: str) -> str:
+    """HTML of a relative link to another page; no key in it (the browser's cookie carries it)."""
+    query = f"?{urllib.parse.urlencode(params)}" if params else ""
+    return f'<a class="{esc(css)}" href="{esc(f"{page}.ipynb{query}")}">{esc(text)}</a>'
+
+
+def _shell(kind: str, children: list[widgets.Widget], *, home: bool = True) -> widgets.VBox:
+    top: list[widgets.Widget] = [widgets.HTML(STYLE)]
+    if home and kind != HOME_PAGE:
+        link = page_link(HOME_PAGE, "\u2190 Home", "wb-home-link")
+        top.append(widgets.HTML(f'<div class="wb-nav">{link}</div>'))
+    box = widgets.VBox([*top, *children], layout=widgets.Layout(width="100%"))
     box.add_class("wb-page")
     box.add_class(f"wb-page-{kind}")
     return box
@@ -112,7 +126,7 @@ def message_page(kind: str, text: str, viewer: access.Viewer | None = None) -> P
     """A page with one friendly message and no form."""
     note = text_widget(text, "wb-message")
     note.add_class("wb-page-message")
-    return Page(_shell(kind, [note]), kind, message=text, viewer=viewer)
+    return Page(_shell(kind, [note], home=viewer is not None), kind, message=text, viewer=viewer)
 
 
 def _session_exercise(ctx: FormContext, raw: str) -> tuple["Exercise", int]:
@@ -190,6 +204,10 @@ def page(kind: str, query: str | None = None, store: "Store | None" = None) -> P
     """
     if kind not in PAGE_KINDS:
         raise ValueError(f"unknown page kind {kind!r}; use one of {', '.join(PAGE_KINDS)}")
+    if kind == "coach":  # a gated page with a module of its own (forms/coach.py)
+        from .coach import coach_page
+
+        return coach_page(query, store)
     return guarded_page(kind, query, store, lambda ctx, params: _build(kind, ctx, params))
 
 
