@@ -168,7 +168,8 @@ def comment_on(store: "Store", viewer: Viewer, entry_id: int, body: str, *, rele
 
 
 #: Pages that only some roles may open (every other page: any member with a valid link).
-PAGE_ROLES: dict[str, tuple[str, ...]] = {"participation": ("facilitator",)}
+PAGE_ROLES: dict[str, tuple[str, ...]] = {"participation": ("facilitator",),
+                                          "coach": ("coach", "facilitator")}
 
 
 def page_roles(page: str) -> tuple[str, ...] | None:
