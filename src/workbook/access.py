@@ -170,6 +170,8 @@ def comment_on(store: "Store", viewer: Viewer, entry_id: int, body: str, *, rele
 #: Pages that only some roles may open (every other page: any member with a valid link).
 PAGE_ROLES: dict[str, tuple[str, ...]] = {"participation": ("facilitator",),
                                           "coach": ("coach", "facilitator")}
+#: The retro desk (and its projector view, ``?view=projector``): facilitators only (forms/retro.py).
+PAGE_ROLES["retro_desk"] = ("facilitator",)
 
 
 def page_roles(page: str) -> tuple[str, ...] | None:
