@@ -31,7 +31,10 @@ def test_links_for_every_member_and_only_hashes_stored(example: Store) -> None:
     members = example.find_members("example")
     assert {i.person_id for i in invs} == {m.person_id for m in members}
     p = next(i for i in invs if i.role == "participant")
-    assert set(p.links) == {"reflection", "checkin", "retro", "journal", "reports"}
+    assert set(p.links) == {"home", "reflection", "checkin", "retro", "journal", "reports"}
+    # The first link is the member's home page, for every role.
+    assert all(next(iter(i.links)) == "home" and i.url == i.links["home"] for i in invs)
+    assert p.url == f"https://forms.example.org/wb/voila/render/home.ipynb?key={p.key}"
     assert p.links["reflection"] == (f"https://forms.example.org/wb/voila/render/reflection.ipynb"
                                      f"?key={p.key}&exercise=gibbs")
     assert all(key_of(u) == p.key for u in p.links.values())
@@ -45,15 +48,41 @@ def test_links_for_every_member_and_only_hashes_stored(example: Store) -> None:
     assert p.key not in everything and access.hash_token(p.key) in everything
 
 
-def test_role_filter_and_reinvite_replaces_old_links(example: Store) -> None:
+def test_role_filter_and_reinvite_adds_a_link(example: Store) -> None:
     first = create_links(example, "example", role="coach")
     assert first and all(i.role == "coach" for i in first)
     again = create_links(example, "example", people=[first[0].person_id])
     assert [i.person_id for i in again] == [first[0].person_id]
-    with pytest.raises(access.AccessDenied):
-        access.authenticate(example, first[0].key)
+    # Inviting again adds a link: the earlier one keeps working (revoking is explicit).
+    assert access.authenticate(example, first[0].key).person_id == first[0].person_id
     assert access.authenticate(example, again[0].key).person_id == first[0].person_id
     assert access.authenticate(example, first[1].key)  # others are untouched
+    assert revoke_links(example, "example", first[0].person_id) == 2
+    for key in (first[0].key, again[0].key):
+        with pytest.raises(access.AccessDenied):
+            access.authenticate(example, key)
+    assert access.authenticate(example, first[1].key)
+
+
+def test_inviting_to_a_new_exercise_keeps_the_earlier_links(example: Store) -> None:
+    [gibbs] = create_links(example, "example", people=["p01"])
+    [checkin] = create_links(example, "example", people=["p01"], exercise="mentorship-checkin")
+    retro = example.add_session("example", "4ls", facilitator_id="f01")
+    [board] = create_links(example, "example", people=["p01"], session_id=retro.id)
+    for inv in (gibbs, checkin, board):
+        assert access.authenticate(example, inv.key).person_id == "p01"
+    assert len({gibbs.key, checkin.key, board.key}) == 3
+
+
+def test_role_with_person_is_a_filter_not_ignored(example: Store) -> None:
+    from tests.conftest import dump
+
+    before = dump(example)
+    with pytest.raises(ValidationError, match="p01 is a participant"):
+        create_links(example, "example", role="coach", people=["c01", "p01"])
+    assert dump(example) == before  # nobody got a link
+    [inv] = create_links(example, "example", role="coach", people=["c01"])
+    assert inv.role == "coach" and inv.person_id == "c01"
 
 
 def test_revoke_and_expiry(example: Store) -> None:
@@ -118,8 +147,8 @@ def test_links_csv_is_private(example: Store, tmp_path: Path) -> None:
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     with out.open() as fh:
         read = list(csv.DictReader(fh))
-    assert len(read) == rows == 5 * len(invs)
-    assert {r["page"] for r in read} == {"reflection", "checkin", "retro", "journal", "reports"}
+    assert len(read) == rows == 6 * len(invs)
+    assert {r["page"] for r in read} == {"home", "reflection", "checkin", "retro", "journal", "reports"}
 
 
 def test_cli_invite_and_revoke(tmp_path: Path) -> None:
@@ -143,6 +172,10 @@ def test_cli_invite_and_revoke(tmp_path: Path) -> None:
         access.authenticate(store, key)
     res = runner.invoke(main, ["--db", db, "invite", "example", "--person", "p02"])
     assert res.exit_code == 0 and "key=" in res.output and "not be shown again" in res.output
+    lines = [line.split() for line in res.output.splitlines() if "key=" in line]
+    assert lines[0][0] == "home" and "/voila/render/home.ipynb?key=" in lines[0][1]
+    res = runner.invoke(main, ["--db", db, "invite", "example", "--person", "p01", "--role", "coach"])
+    assert res.exit_code != 0 and res.output.startswith("Error:") and "p01 is a participant" in res.output
     res = runner.invoke(main, ["--db", db, "invite", "nope"])
     assert res.exit_code != 0 and "Traceback" not in res.output and "nope" in res.output
     store.close()

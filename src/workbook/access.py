@@ -46,8 +46,9 @@ def hash_token(token: str) -> str:
 
 
 def issue_token(store: "Store", cohort_id: str, person_id: str, role: str | None = None,
-                expires_in: dt.timedelta | None = None) -> str:
-    """Create a fresh random token for a member; earlier tokens of theirs stop working.
+                expires_in: dt.timedelta | None = None, *, replace: bool = True) -> str:
+    """Create a fresh random token for a member; earlier tokens of theirs stop working
+    (with ``replace=False`` they keep working: an invitation adds a link, revoking is explicit).
 
     The token itself is returned once and never stored; only its hash is.
     """
@@ -60,7 +61,10 @@ def issue_token(store: "Store", cohort_id: str, person_id: str, role: str | None
                            "than the roster says. Change the roster first")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     expires = utcnow() + expires_in if expires_in is not None else None
-    store.save_token(hash_token(token), person_id, cohort_id, role, expires)
+    if replace:
+        store.save_token(hash_token(token), person_id, cohort_id, role, expires)
+    else:
+        store.add_token(hash_token(token), person_id, cohort_id, role, expires)
     return token
 
 

@@ -401,7 +401,8 @@ def erase(ctx: click.Context, cohort_id: str, person_id: str, yes: bool, erased_
 def invite(ctx: click.Context, cohort_id: str, role: str | None, people: tuple[str, ...], out: Path | None,
            base_url: str, expires: float | None, exercise: str | None, session_id: int | None,
            revoke_id: str | None) -> None:
-    """Create personal form links for a cohort (re-inviting replaces old links), or --revoke one person's."""
+    """Create personal links for a cohort (home page first; inviting again adds links, earlier ones keep
+    working), or --revoke one person's."""
     from .invite import create_links, revoke_links, write_links_csv
 
     store = open_store(ctx)
@@ -433,7 +434,41 @@ def invite(ctx: click.Context, cohort_id: str, role: str | None, people: tuple[s
         click.echo(f"{inv.person_id:<10} {inv.role:<12} {inv.name}")
         for page_kind, url in inv.links.items():
             click.echo(f"    {page_kind:<13} {url}")
-    click.echo("These keys are not stored and will not be shown again; re-run to replace them.")
+    click.echo("These keys are not stored and will not be shown again. Earlier links keep working; "
+               "stop them with --revoke PERSON.")
+
+
+@main.command("send")
+@click.argument("cohort_id", metavar="COHORT")
+@click.argument("kind", type=click.Choice(["invites", "reminders", "nudges", "comments"]))
+@click.option("--person", "people", multiple=True, metavar="ID", help="Only this member (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; send nothing, record nothing.")
+@click.option("--base-url", envvar="WORKBOOK_BASE_URL", default=None,
+              help="Where members reach `workbook serve` (default: $WORKBOOK_BASE_URL, [mail] base_url in "
+                   "cohort.toml, or http://127.0.0.1:8866).")
+@click.option("--expires", type=_Days(min=0, min_open=True, max=3650), default=None, metavar="DAYS",
+              help="Invitations: their links stop working after DAYS days.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+@clean_errors
+def send_cmd(ctx: click.Context, cohort_id: str, kind: str, people: tuple[str, ...], dry_run: bool,
+             base_url: str | None, expires: float | None, quiet: bool) -> None:
+    """Email COHORT's members: invites (personal home link), reminders (no reflection this week), nudges
+    (overdue check-ins) or comments (your coach commented). Server: $WORKBOOK_SMTP_URL; sender:
+    $WORKBOOK_SMTP_FROM. What was sent is recorded (never a key), so running again sends only the rest."""
+    from .mail import MailError, send
+
+    store = open_store(ctx)
+    try:
+        report = send(store, cohort_id, kind, people=people or None, dry_run=dry_run, base_url=base_url,
+                      expires_days=expires, progress=not quiet)
+    except MailError as exc:
+        if exc.report is not None and exc.report.sent:
+            for line in exc.report.lines()[1:1 + len(exc.report.sent)]:
+                click.echo(f"sent: {line.strip()}")
+        raise
+    for line in report.lines():
+        click.echo(line)
 
 
 @main.command()

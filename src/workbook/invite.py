@@ -1,7 +1,9 @@
-"""Personal links: one random key per member, shown once, stored only as a hash.
+"""Personal links: one random key per invitation, shown once, stored only as a hash.
 
-A link opens a Voila form: ``{base_url}/voila/render/reflection.ipynb?key=KEY&exercise=gibbs``.
-Re-inviting someone replaces their key (the old links stop working); revoking stops them all.
+A link opens a Voila page: ``{base_url}/voila/render/home.ipynb?key=KEY`` (the member's home page,
+always the first link), ``.../reflection.ipynb?key=KEY&exercise=gibbs``...
+Inviting someone again (to a new exercise, say) ADDS a key: their earlier links keep working.
+Revoking is explicit (:func:`revoke_links`, ``workbook invite --revoke``) and stops them all.
 """
 from __future__ import annotations
 
@@ -22,12 +24,14 @@ if TYPE_CHECKING:
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8866"
 DEFAULT_EXERCISE = "gibbs"
-#: The pages each role gets a link to (page kind -> extra query parameters).
+#: The page every member's first link opens: their home page, which links to the others.
+HOME_PAGE = "home"
+#: The pages each role gets a link to, home first (page kind -> extra query parameters).
 #: Everyone also gets ``reports``: the reports app lists only the reports their key may open.
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
-    "participant": ("reflection", "checkin", "retro", "journal", "reports"),
-    "coach": ("reflection", "journal", "reports"),
-    "facilitator": ("participation", "reflection", "journal", "reports"),
+    "participant": (HOME_PAGE, "reflection", "checkin", "retro", "journal", "reports"),
+    "coach": (HOME_PAGE, "reflection", "journal", "reports"),
+    "facilitator": (HOME_PAGE, "participation", "reflection", "journal", "reports"),
 }
 
 
@@ -45,8 +49,8 @@ class Invitation:
 
     @property
     def url(self) -> str:
-        """The member's main link (the first page of their role)."""
-        return next(iter(self.links.values()))
+        """The member's main link: their home page."""
+        return self.links.get(HOME_PAGE) or next(iter(self.links.values()))
 
 
 def form_url(base_url: str, page: str, key: str, **params: str) -> str:
@@ -88,10 +92,12 @@ def links_for(base_url: str, role: str, key: str, *, exercise: str | None = None
 def create_links(store: "Store", cohort_id: str, *, role: str | None = None, people: Iterable[str] | None = None,
                  base_url: str = DEFAULT_BASE_URL, expires_days: float | None = None,
                  exercise: str | None = None, session_id: int | None = None) -> list[Invitation]:
-    """Issue a fresh key to every active member of ``cohort_id`` (only ``role``, or only ``people``).
+    """Issue a fresh key to every active member of ``cohort_id`` (only ``role``, only ``people``, or both).
 
-    Each member's earlier keys stop working. Returns the links, which hold the only copy of the
-    keys: hand them out, then throw them away.
+    The key is added: each member's earlier links keep working (use :func:`revoke_links` to stop
+    them). With both ``role`` and ``people``, every person named must have that role (else nothing
+    changes). Returns the links, which hold the only copy of the keys: hand them out, then throw
+    them away. The first link of each is the member's home page.
     """
     base = _check_base_url(base_url)
     if role is not None and role not in ROLES:
@@ -116,10 +122,14 @@ def create_links(store: "Store", cohort_id: str, *, role: str | None = None, peo
         if gone:  # their links would only say "not valid": refuse before any key changes
             raise ValidationError("not active members", [FieldProblem(
                 "person", f"{', '.join(gone)} left the cohort (inactive in the roster); nobody got a link")])
+        other = [f"{m.person_id} is a {m.role}" for m in members if role is not None and m.role != role]
+        if other:  # --role with --person: a filter the people named must pass, never silently ignored
+            raise ValidationError(f"not a {role}", [FieldProblem(
+                "role", f"{', '.join(other)}; drop --role or name only {role}s. Nobody got a link")])
     expires = dt.timedelta(days=expires_days) if expires_days is not None else None
     out = []
     for m in members:
-        key = access.issue_token(store, cohort_id, m.person_id, expires_in=expires)
+        key = access.issue_token(store, cohort_id, m.person_id, expires_in=expires, replace=False)
         grant = store.lookup_token(access.hash_token(key), access.utcnow())
         out.append(Invitation(m.person_id, m.name, m.email, m.role, key,
                               links_for(base, m.role, key, exercise=exercise, session_id=session_id, kind=kind),

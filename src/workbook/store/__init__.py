@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .core import StoreBase, head_revision, utcnow
 from .entries import EntriesMixin, EntryDraft, EntryFilters, exercise_digest
+from .mail import MailMixin
 from .mentoring import MentoringMixin
 from .models import (ROLES, VISIBILITIES, AccessGrant, ActionItem, Cohort, Comment, Entry, Goal, GoalProgress,
                      Kudos, Membership, Milestone, Pairing, Person, RetroCard, RetroGroup, Revision, RosterImport,
@@ -18,7 +19,7 @@ from .tokens import TokensMixin
 
 
 class Store(PeopleMixin, EntriesMixin, MentoringMixin, RetroMixin, TokensMixin, PrivacyMixin, RosterMixin,
-            StoreBase):
+            MailMixin, StoreBase):
     """Open a workbook database: ``Store()`` uses ``WORKBOOK_DB_URL`` or ``./workbook.db``.
 
     A fresh (empty) database gets the current schema; an older one asks for

@@ -224,3 +224,17 @@ class RosterImport:
     deactivated: int  # active members the roster no longer lists
     skipped: dict[str, dt.datetime] = field(default_factory=dict)  # erased people the roster lists -> erased at
     readmitted: tuple[str, ...] = ()  # people whose erasure was closed on purpose, so they are back
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """One row of the send log: a message of ``kind`` went to ``person_id`` about ``about`` (never its key)."""
+
+    id: int
+    cohort_id: str
+    person_id: str
+    kind: str
+    about: str
+    address: str
+    message_id: str
+    sent_at: dt.datetime

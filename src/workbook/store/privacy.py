@@ -20,11 +20,12 @@ from .people import member_not_found
 from .schema import (access_tokens, action_items, comments, entries, entry_revisions, erasures, exports, goal_progress,
                      goals, kudos, memberships, milestones, pairings, people, pseudonym_keys, retro_cards, retro_votes,
                      sessions)
+from .schema import sent_messages
 
 #: Tables an erasure deletes rows from: the ones whose freed space must be wiped afterwards.
 ERASED_TABLES: tuple[str, ...] = ("retro_votes", "retro_cards", "comments", "goal_progress", "entry_revisions",
                                   "milestones", "entries", "goals", "kudos", "pairings", "access_tokens",
-                                  "memberships", "people", "exports")
+                                  "memberships", "people", "exports", "sent_messages")
 
 
 def person_hash(cohort_id: str, person_id: str) -> str:
@@ -178,6 +179,8 @@ class PrivacyMixin(StoreBase):
                                                                  access_tokens.c.person_id == person_id))),
                 ("export_log", exports.delete().where(sa.and_(exports.c.cohort_id == cohort_id,
                                                                     exports.c.person_hash == h))),
+                ("send_log", sent_messages.delete().where(sa.and_(sent_messages.c.cohort_id == cohort_id,
+                                                                    sent_messages.c.person_id == person_id))),
                 ("memberships", memberships.delete().where(sa.and_(memberships.c.cohort_id == cohort_id,
                                                                      memberships.c.person_id == person_id))),
             ]

@@ -301,3 +301,21 @@ pseudonym_keys = sa.Table(
     sa.Column("secret", sa.String(64), nullable=False),
     _ts("created_at"),
 )
+
+# --- revision 0006: mail (what was sent to whom; never a link's key) ----------------------
+
+# One row per (kind, recipient, what it was about): the idempotency key that keeps a re-run of
+# `workbook send` from mailing anyone twice. ``about`` names a period or an object ("home",
+# "week 2026-01-05", "comment 12"), never content; one message may cover several rows.
+sent_messages = sa.Table(
+    "sent_messages", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("person_id", sa.String(64), sa.ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("about", sa.String(200), nullable=False),
+    sa.Column("address", sa.String(320), nullable=False),
+    sa.Column("message_id", sa.String(255), nullable=False),
+    _ts("sent_at"),
+    sa.UniqueConstraint("cohort_id", "kind", "person_id", "about", name="uq_sent_messages_cohort_id_kind_person_about"),
+)

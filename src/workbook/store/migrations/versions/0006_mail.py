@@ -16,8 +16,21 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('sent_messages',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('cohort_id', sa.String(length=64), nullable=False),
+    sa.Column('person_id', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('about', sa.String(length=200), nullable=False),
+    sa.Column('address', sa.String(length=320), nullable=False),
+    sa.Column('message_id', sa.String(length=255), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_sent_messages_cohort_id_cohorts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_sent_messages_person_id_people'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sent_messages')),
+    sa.UniqueConstraint('cohort_id', 'kind', 'person_id', 'about', name='uq_sent_messages_cohort_id_kind_person_about')
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('sent_messages')
