@@ -183,14 +183,14 @@ async def page_client(server: Server, key: str, client: Client, stop: asyncio.Ev
 def prepare_retro(db: str, people: list[str]) -> tuple[int, list[int]]:
     """A retro in its vote phase with a card per column from a few people, no timer running."""
     store = Store(db)
-    fac = access.Viewer("example", "f01", "facilitator")
+    fac = access.Viewer("f01", "example", "facilitator")
     session = retro.open_session(store, fac, EXERCISE, "Benchmark retro")
     sid = int(session.id)
     retro.set_phase(store, fac, sid, "write")
     cards = []
     columns = [p.id for p in store.exercise(EXERCISE, "example").prompts if p.column]
     for i, pid in enumerate(people[:12]):
-        v = access.Viewer("example", pid, "participant")
+        v = access.Viewer(pid, "example", "participant")
         cards.append(retro.add_card(store, v, sid, columns[i % len(columns)], f"Card {i} from the bench"))
     retro.set_phase(store, fac, sid, "vote")
     retro.update_settings(store, fac, sid, votes_per_person=3, cap_per_card=1)
@@ -263,7 +263,7 @@ def cast_votes(db: str, sid: int, cards: list[int], voters: list[str], window: f
     for i, pid in enumerate(voters):
         target = start + i * gap
         time.sleep(max(0.0, target - time.perf_counter()))
-        v = access.Viewer("example", pid, "participant")
+        v = access.Viewer(pid, "example", "participant")
         retro.vote(store, v, card_id=cards[i % len(cards)])
         t = time.perf_counter()
         out.append((t, retro.change_marker(store, sid)))

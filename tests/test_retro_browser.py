@@ -124,10 +124,10 @@ def test_a_retro_from_write_to_actions_in_four_browsers(room: dict[str, Any]) ->
     shoot(room, "4-vote")
     sid = retro.running_retros(store, "example")[0].id
     used = sum(c.my_votes for p in PEOPLE
-               for col in retro.board(store, access.Viewer("example", p, "participant"), sid).cards.values()
+               for col in retro.board(store, access.Viewer(p, "example", "participant"), sid).cards.values()
                for c in col)
     used += sum(g.my_votes for p in PEOPLE
-                for g in retro.board(store, access.Viewer("example", p, "participant"), sid).groups)
+                for g in retro.board(store, access.Viewer(p, "example", "participant"), sid).groups)
     assert used == 3
     click(desk, ".wb-phase-next")
     for pg in parts:

@@ -22,7 +22,7 @@ from workbook.forms.retro import ENDED, NO_RETRO, DeskView, ParticipantView, Pro
 
 from .conftest import EXAMPLE
 
-FAC = access.Viewer("example", "f01", "facilitator")
+FAC = access.Viewer("f01", "example", "facilitator")
 EXERCISE = "start-stop-continue"
 
 
@@ -99,7 +99,7 @@ def test_live_does_not_start_without_a_loop_or_when_switched_off(monkeypatch: py
 # --- pages in-process ------------------------------------------------------------------------------
 
 def link(store: Store, person: str, **params: str) -> str:
-    token = access.issue_token(store, "example", person)
+    token = access.issue_token(store, "example", person, replace=False)  # earlier pages' links stay valid
     return f"key={token}" + "".join(f"&{k}={v}" for k, v in params.items())
 
 
@@ -167,7 +167,7 @@ def test_cards_hidden_until_reveal_then_on_every_board(room: dict[str, Any]) -> 
     find(p1.widget, "wb-card-save")[0].click()
     add_card(p1, "stop", "   ")
     assert "wb-error" in p1.status.value
-    assert [c.text for c in retro.board(store, access.Viewer("example", "p01", "participant"), sid).cards["start"]] \
+    assert [c.text for c in retro.board(store, access.Viewer("p01", "example", "participant"), sid).cards["start"]] \
         == ["Pair on code reviews"]
     retro.set_phase(store, FAC, sid, "reveal")
     tick(p1, p2)
@@ -190,7 +190,7 @@ def test_votes_respect_the_budget_with_a_clear_message(room: dict[str, Any]) -> 
     assert "0 votes left" in p1.votes_left.value
     assert all(b.disabled for b in find(p1.widget, "wb-vote"))
     votes[2].click()  # a click that reached the kernel anyway: the API refuses it, the page says why
-    used = sum(c.my_votes for col in retro.board(store, access.Viewer("example", "p01", "participant"),
+    used = sum(c.my_votes for col in retro.board(store, access.Viewer("p01", "example", "participant"),
                                                    sid).cards.values() for c in col)
     assert used == 2
     find(p1.widget, "wb-unvote")[0].click()
@@ -265,9 +265,9 @@ def test_desk_runs_a_retro_from_open_to_export(example: Store, tmp_path: Path,
     tick(desk)
     assert "3 of" in desk.participation.value and "Not yet" in desk.participation.value
     desk.plus5.click()
-    assert desk.timer_running() and "left" in desk.timer.value
+    assert desk.timer_running() and "left" in desk.timer.value, desk.status.value
     desk.end_timer.click()
-    assert not desk.timer_running()
+    assert "Time is up" in desk.timer.value
     desk.next.click()  # reveal
     desk.next.click()  # group
     assert desk.state.phase == "group" and desk.grouping.layout.display is None

@@ -147,6 +147,10 @@ def problem_text(exc: Exception) -> str:
     return str(exc)
 
 
+def _aware(at: dt.datetime) -> dt.datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.timezone.utc)  # SQLite hands back naive UTC
+
+
 def _mm_ss(seconds: int) -> str:
     seconds = max(0, int(seconds))
     return f"{seconds // 60}:{seconds % 60:02d}"
@@ -182,6 +186,9 @@ class RetroView:
         self.pool = Pool()
         self.status = _html("", "wb-retro-status")
         self.timer = _html("", "wb-retro-timer")
+        # The revision the page shows (invisible): tests and the benchmark see each page catch up.
+        self.rev = _html("", "wb-retro-rev")
+        self.rev.layout.display = "none"
         self.state: Any = None
         self.live: Live | None = None
         self.names: dict[str, str] | None = None
@@ -192,9 +199,17 @@ class RetroView:
 
     # --- live ---
     def marker(self) -> Hashable:
+        """The retro's change marker, plus whether its close time has passed (closing by the clock
+        changes no row, so it cannot move the marker)."""
         if self.session_id is None:
             return ("none",)
-        return (self.session_id, retro.change_marker(self.store, self.session_id))
+        if self._closes_for != self.session_id:
+            self._closes_for, self._closes_at = self.session_id, self.store.get_session(self.session_id).closes_at
+        over = self._closes_at is not None and utcnow() >= _aware(self._closes_at)
+        return (self.session_id, retro.change_marker(self.store, self.session_id), over)
+
+    _closes_for: int | None = None
+    _closes_at: dt.datetime | None = None
 
     def go_live(self, owner: widgets.Widget) -> Live:
         """Render now, then follow the change marker (from the value read before this render)."""
@@ -218,7 +233,11 @@ class RetroView:
 
     # --- timer ---
     def timer_running(self) -> bool:
-        return self.state is not None and self.state.phase_ends_at is not None and not self.state.closed
+        """Whether the countdown needs a tick (one more after it ran out, to say "Time is up")."""
+        st = self.state
+        if st is None or st.phase_ends_at is None or st.closed:
+            return False
+        return utcnow() < _aware(st.phase_ends_at) + dt.timedelta(seconds=1.5)
 
     def show_timer(self) -> None:
         st = self.state
@@ -264,7 +283,11 @@ class RetroView:
     def local_date(self, day: dt.date | None) -> str:
         return day.strftime("%a %d %b %Y") if day else ""
 
+    def stamp(self, state: Any) -> None:
+        self.rev.value = f'<span data-rev="{int(state.revision)}"></span>'
+
     def phase_html(self, state: Any) -> str:
+        self.stamp(state)
         phase = state.phase
         title = PHASE_TITLES.get(phase, phase)
         css = "wb-retro-phase wb-retro-phase-closed" if state.closed else "wb-retro-phase"
@@ -372,7 +395,7 @@ class ParticipantView(RetroView):
         self.body.add_class("wb-retro-body")
         self.mine_box = widgets.VBox([])
         self.mine_box.add_class("wb-my-actions")
-        head = widgets.HBox([self.phase, self.timer, self.votes_left])
+        head = widgets.HBox([self.phase, self.timer, self.votes_left, self.rev])
         head.add_class("wb-retro-head")
         self.widget = widgets.VBox([_html(RETRO_STYLE), self.title, head, self.help, self.status, self.body,
                                     self.mine_box], layout=widgets.Layout(width="100%"))
@@ -490,8 +513,7 @@ class ParticipantView(RetroView):
         return [self.pool.get(("title", "topics"), lambda: _html("Topics, most voted first", "wb-section-title")), w]
 
     def actions_pieces(self) -> list[widgets.Widget]:
-        items = [i for i in retro.action_items(self.store, self.ctx.viewer, status=None)
-                 if i.session_id == self.session_id]
+        items = retro.action_items(self.store, self.ctx.viewer, status=None, session_id=self.session_id)
         w = self.pool.get(("actions",), lambda: _html("", "wb-retro-actions"))
         w.value = actions_html(items, self.member_name, self.local_date)
         return [self.pool.get(("title", "actions"), lambda: _html("Action items", "wb-section-title")), w]
@@ -677,7 +699,10 @@ class SuggestionRow:
             self.desk.drop_suggestion(self)
 
     def _reject(self) -> None:
-        self.desk.drop_suggestion(self)
+        if self.desk.act("reject suggestion", lambda: retro.reject_suggestion(
+                self.desk.store, self.desk.ctx.viewer, self.desk.session_id, self.suggestion) or True,
+                "Suggestion rejected.") is not None:
+            self.desk.drop_suggestion(self)
 
 
 class ActionRow:
@@ -960,9 +985,7 @@ class DeskView(RetroView):
             self.owner.options = owners
             self.owner.value = keep if any(v == keep for _, v in owners) else ""
         rows = []
-        for item in retro.action_items(self.store, self.ctx.viewer, status=None):
-            if item.session_id != self.session_id:
-                continue
+        for item in retro.action_items(self.store, self.ctx.viewer, status=None, session_id=self.session_id):
             row = self.pool.get(("action", item.id), lambda i=item: ActionRow(self, i.id))
             row.update(item)
             row.status.disabled = closed
@@ -983,9 +1006,13 @@ class DeskView(RetroView):
         session = self.act("open retro", lambda: retro.open_session(self.store, self.ctx.viewer, template, title,
                                                                     closes_at=closes_at, force=force))
         if session is None:
-            # A duplicate refusal: the API's message is shown; offer to open a second one on purpose.
-            self.open_anyway.layout.display = None if "running" in self.status.value.lower() or \
-                "already" in self.status.value.lower() else "none"
+            # Refused because one of that template is running: the API's message, and a way to open
+            # a second one on purpose.
+            dup = not force and any(r.exercise_id == template
+                                    for r in retro.running_retros(self.store, self.ctx.viewer.cohort_id))
+            self.open_anyway.layout.display = None if dup else "none"
+            if dup:
+                self.status.value += _status_html("Press “Open anyway” to run a second one at the same time.")
             return
         self.open_anyway.layout.display = "none"
         self.new_title.value = ""
@@ -1086,7 +1113,7 @@ class ProjectorView(RetroView):
         super().__init__(ctx, session_id)
         self.head = _html("", "wb-projector-head")
         self.board = _html("", "wb-projector-body")
-        self.widget = widgets.VBox([_html(RETRO_STYLE), self.head, self.timer, self.board],
+        self.widget = widgets.VBox([_html(RETRO_STYLE), self.head, self.timer, self.rev, self.board],
                                    layout=widgets.Layout(width="100%"))
         self.widget.add_class("wb-projector")
 
