@@ -337,3 +337,10 @@ def test_card_text_is_never_markup(room: dict[str, Any]) -> None:
     tick(p2)
     text = html_of(p2.widget)
     assert xss not in text and "&lt;img src=x" in text
+
+
+def test_links_that_name_no_retro_get_a_message(example: Store) -> None:
+    assert retro_page(link(example, "p01", exercise="gibbs"), store=example).message is not None
+    assert retro_page(link(example, "p01", exercise="no-such-template"), store=example).message is not None
+    assert retro_page(link(example, "p01", session="999"), store=example).message is not None
+    assert retro_page("key=wrong", store=example).message is not None

@@ -583,8 +583,17 @@ def _pick_running(store: "Store", cohort_id: str, exercise_id: str | None) -> in
     return None
 
 
-def _session_of_link(ctx: FormContext, params: dict[str, str]) -> tuple[int | None, str | None]:
-    """The retro a link points to: ``session=<id>`` (this cohort's), else the running one (of ``exercise``)."""
+NOT_A_RETRO = ("This link opens a retro, but what it names is not a retro. "
+               "Ask your facilitator for a current link.")
+
+
+def _is_retro(ctx: FormContext, exercise_id: str) -> bool:
+    return ctx.store.exercise(exercise_id, ctx.viewer.cohort_id).kind == "retro"  # NotFoundError if unknown
+
+
+def _session_of_link(ctx: FormContext, params: dict[str, str]) -> tuple[int | None, str | None, bool]:
+    """The retro a link points to: ``session=<id>`` (this cohort's), else the running one (of ``exercise``);
+    and whether the link names a retro at all."""
     exercise = params.get("exercise") or None
     raw = params.get("session")
     if raw:
@@ -594,13 +603,11 @@ def _session_of_link(ctx: FormContext, params: dict[str, str]) -> tuple[int | No
             raise NotFoundError("session", raw, "ask your facilitator for a current link") from None
         if ctx.store.get_session(sid).cohort_id != ctx.viewer.cohort_id:
             raise NotFoundError("session", sid, "ask your facilitator for a current link")
-        return sid, exercise
-    if exercise is not None:
-        ex = ctx.store.exercise(exercise, ctx.viewer.cohort_id)  # NotFoundError for an unknown template
-        if ex.kind != "retro":
-            raise AccessDenied("This link opens a retro, but the exercise it names is not a retro template. "
-                               "Ask your facilitator for a current link.")
-    return _pick_running(ctx.store, ctx.viewer.cohort_id, exercise), exercise
+        session = ctx.store.get_session(sid)
+        return sid, exercise, _is_retro(ctx, session.exercise_id)
+    if exercise is not None and not _is_retro(ctx, exercise):
+        return None, exercise, False
+    return _pick_running(ctx.store, ctx.viewer.cohort_id, exercise), exercise, True
 
 
 def retro_page(query: str | None = None, store: "Store | None" = None) -> Page:
@@ -609,7 +616,9 @@ def retro_page(query: str | None = None, store: "Store | None" = None) -> Page:
 
 
 def _participant(ctx: FormContext, params: dict[str, str]) -> Page:
-    sid, exercise = _session_of_link(ctx, params)
+    sid, exercise, is_retro = _session_of_link(ctx, params)
+    if not is_retro:
+        return message_page(KIND, NOT_A_RETRO, ctx.viewer)
     view = ParticipantView(ctx, sid, exercise)
     pg = Page(_shell(KIND, [view.widget]), KIND, viewer=ctx.viewer, extra={"view": view})
     view.go_live(pg.widget)
@@ -1162,7 +1171,9 @@ def _desk(ctx: FormContext, params: dict[str, str]) -> Page:
     access.require_role(ctx.viewer, "facilitator")
     sid: int | None = None
     if params.get("session"):
-        sid, _ = _session_of_link(ctx, params)
+        sid, _, is_retro = _session_of_link(ctx, params)
+        if not is_retro:
+            return message_page(DESK, NOT_A_RETRO, ctx.viewer)
     view: RetroView
     if params.get("view") == "projector":
         view = ProjectorView(ctx, sid)
