@@ -25,6 +25,7 @@ private certificate authority: ``?cafile=/path/ca.pem``. The sender is ``WORKBOO
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
 import html
 import ipaddress
 import os
@@ -60,6 +61,9 @@ BASE_URL_VARIABLE = "WORKBOOK_BASE_URL"
 #: Released comments older than this are not announced any more (a first run does not mail the past).
 COMMENT_WINDOW = dt.timedelta(days=14)
 TIMEOUT_SECONDS = 30.0
+#: RFC 5322 lines (CRLF) folded only past 998 characters: Python's folding of a header at an encoded
+#: word drops the space between two non-ASCII words ("Lucía Fernández" arrives as "LucíaFernández").
+MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
 class MailError(WorkbookError):
@@ -494,7 +498,7 @@ def compose(p: Planned, *, sender: str, link: str, cohort: "Cohort", now: dt.dat
               f"<p>Hello {html.escape(p.name)},</p>\n{body}"
               f"<p><a href=\"{html.escape(link, quote=True)}\">{html.escape(p.link_label)}</a></p>\n"
               f"<p style=\"color: #666; font-size: 90%\">{html.escape(footer)}</p>\n</body></html>\n")
-    msg = EmailMessage()
+    msg = EmailMessage(policy=MAIL_POLICY)
     msg["Subject"] = p.subject
     msg["From"] = sender
     msg["To"] = Address(display_name=p.name, addr_spec=p.address)
