@@ -156,6 +156,7 @@ def _verb_cases(example: Store, three: dict[str, int]) -> dict[str, tuple[Any, A
     example.add_entry("example", "p01", "start-stop-continue", {"start": ["Pairing"]}, session_id=session.id,
                       visibility="private")
     card = example.find_cards(session.id)[0]
+    retro.set_phase(example, f01, session.id, "vote")
     item = example.add_action_item("example", "Book a room", session_id=session.id, owner_id="p02")
     answers = {**example.get_entry(three["private"]).answers, "description": "edited"}
     return {

@@ -11,6 +11,7 @@ from .mentoring import MentoringMixin
 from .models import (ROLES, VISIBILITIES, AccessGrant, ActionItem, Cohort, Comment, Entry, Goal, GoalProgress,
                      Kudos, Membership, Milestone, Pairing, Person, RetroCard, RetroGroup, Revision, RosterImport,
                      Session)
+from .models import ActionEvent, RetroStateRow, RetroVote
 from .people import PeopleMixin
 from .privacy import Erasure, ExportRecord, PrivacyMixin, Wipe, person_hash
 from .retro import RetroMixin
@@ -35,4 +36,4 @@ def open_store(db_url: str | None = None, *, create: bool = True) -> Store:
 __all__ = ["Store", "open_store", "head_revision", "utcnow", "EntryDraft", "EntryFilters", "exercise_digest", "ROLES",
            "VISIBILITIES", "AccessGrant", "ActionItem", "Cohort", "Comment", "Entry", "Goal", "GoalProgress", "Kudos",
            "Membership", "Milestone", "Pairing", "Person", "RetroCard", "RetroGroup", "Revision", "RosterImport",
-           "Session", "Erasure", "ExportRecord", "Wipe", "person_hash"]
+           "Session", "ActionEvent", "RetroStateRow", "RetroVote", "Erasure", "ExportRecord", "Wipe", "person_hash"]

@@ -209,10 +209,45 @@ class ActionItem:
     text: str
     owner_id: str | None
     due: dt.date | None
-    status: str  # "open", "done", "dropped"
+    status: str  # "open", "done", "dropped" ("carried": copied by an older workbook, the copy is the live one)
     carried_from: int | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RetroStateRow:
+    """A retro session's stored state (see :class:`workbook.retro.RetroState` for what callers read)."""
+
+    session_id: int
+    phase: str
+    phase_started_at: dt.datetime
+    phase_ends_at: dt.datetime | None
+    settings: dict[str, Any]
+    rejected: list[list[int]]
+    revision: int
+
+
+@dataclass(frozen=True)
+class RetroVote:
+    """One vote: on a card, or on a group (``group_id`` set; ``card_id`` is then a card of the group)."""
+
+    id: int
+    session_id: int
+    card_id: int
+    group_id: int | None
+    voter_id: str
+    slot: int
+
+
+@dataclass(frozen=True)
+class ActionEvent:
+    """One step in an action item's history: created, carried, done, dropped, reopened, edited."""
+
+    item_id: int
+    session_id: int | None
+    kind: str
+    created_at: dt.datetime
 
 
 @dataclass(frozen=True)

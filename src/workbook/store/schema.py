@@ -205,7 +205,17 @@ retro_votes = sa.Table(
     sa.Column("card_id", sa.Integer, sa.ForeignKey("retro_cards.id", ondelete="CASCADE"), nullable=False),
     sa.Column("voter_id", sa.String(64), sa.ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
     _ts("created_at"),
-    sa.UniqueConstraint("card_id", "voter_id", name="uq_retro_votes_card_id_voter"),
+    # 0004: a vote is on a card, or on a group (group_id set; card_id is then one card of that group,
+    # so the erasure of a voter or of a card's author reaches it like any other vote). Each of a
+    # voter's votes in a retro takes a numbered slot: (session, voter, slot) is unique, so the
+    # database itself refuses a vote that two writers would both count as the voter's n-th.
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("group_id", sa.Integer, sa.ForeignKey("retro_groups.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("slot", sa.Integer, nullable=False),
+    sa.UniqueConstraint("session_id", "voter_id", "slot", name="uq_retro_votes_session_voter_slot"),
+    sa.CheckConstraint("slot >= 1", name="slot_positive"),
+    sa.Index("ix_retro_votes_card", "card_id"),
+    sa.Index("ix_retro_votes_group", "group_id"),
 )
 
 action_items = sa.Table(
@@ -262,6 +272,33 @@ milestones = sa.Table(
     sa.Column("title", sa.String(300), nullable=False),
     sa.Column("entry_id", sa.Integer, sa.ForeignKey("entries.id", ondelete="SET NULL"), nullable=True),
     _ts("achieved_at"),
+)
+
+# --- revision 0004: live retros (phase, timer, settings, change marker; action-item history) --
+
+# One row per retro session: where it stands, and ``revision``, the change marker live pages poll
+# (bumped in the same transaction as every change to the retro; a primary-key lookup to read).
+retro_state = sa.Table(
+    "retro_state", metadata,
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("phase", sa.String(16), nullable=False),
+    _ts("phase_started_at"), _ts("phase_ends_at", nullable=True),
+    sa.Column("settings", JSONType, nullable=False),
+    sa.Column("rejected", JSONType, nullable=False),  # group suggestions the facilitator turned down
+    sa.Column("revision", sa.Integer, nullable=False),
+    _ts("updated_at"),
+)
+
+# What happened to an action item, retro by retro: created, carried (moved to a later retro),
+# done, dropped, reopened, edited. No person ids: an erasure need not look here.
+action_events = sa.Table(
+    "action_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("item_id", sa.Integer, sa.ForeignKey("action_items.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("sessions.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    _ts("created_at"),
+    sa.Index("ix_action_events_item", "item_id"),
 )
 
 # --- revision 0003: privacy (erasure record, exports log, xAPI pseudonym keys) ------------
