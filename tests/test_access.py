@@ -150,8 +150,14 @@ def _verb_cases(example: Store, three: dict[str, int]) -> dict[str, tuple[Any, A
     p01, p02 = Viewer("p01", "example", "participant"), Viewer("p02", "example", "participant")
     c01, c02 = Viewer("c01", "example", "coach"), Viewer("c02", "example", "coach")
     f01 = Viewer("f01", "example", "facilitator")
+    from workbook import goals, kudos, mentoring, milestones
+
     comment = access.comment_on(example, c01, three["coach"], "draft")
+    draft = access.comment_on(example, c01, three["coach"], "draft to edit")
+    gone = access.comment_on(example, c01, three["coach"], "draft to delete")
     goal = example.add_goal("example", "p01", "Speak up in meetings")
+    soon = dt.date.today() + dt.timedelta(days=30)
+    proposed = goals.create_goal(example, p01, "p01", "Proposed", measure="m", target_date=soon)
     session = retro.open_retro(example, f01, "start-stop-continue")
     example.add_entry("example", "p01", "start-stop-continue", {"start": ["Pairing"]}, session_id=session.id,
                       visibility="private")
@@ -166,6 +172,29 @@ def _verb_cases(example: Store, three: dict[str, int]) -> dict[str, tuple[Any, A
                        lambda: access.comment_on(example, c01, three["coach"], "x")),
         "release_comment": (lambda: access.release_comment(example, c02, comment.id),
                             lambda: access.release_comment(example, c01, comment.id)),
+        "edit_comment": (lambda: access.edit_comment(example, c02, draft.id, "mine now"),
+                         lambda: access.edit_comment(example, c01, draft.id, "better words")),
+        "delete_comment": (lambda: access.delete_comment(example, c02, gone.id),
+                           lambda: access.delete_comment(example, c01, gone.id)),
+        "create_goal": (lambda: goals.create_goal(example, p02, "p01", "x", measure="m", target_date=soon),
+                        lambda: goals.create_goal(example, c01, "p01", "x", measure="m", target_date=soon)),
+        "agree_goal": (lambda: goals.agree_goal(example, p01, proposed.id),
+                       lambda: goals.agree_goal(example, c01, proposed.id)),
+        "edit_goal": (lambda: goals.edit_goal(example, c02, goal.id, what="y"),
+                      lambda: goals.edit_goal(example, p01, goal.id, what="y")),
+        "set_goal_status": (lambda: goals.set_goal_status(example, p02, goal.id, "dropped"),
+                            lambda: goals.set_goal_status(example, f01, goal.id, "dropped")),
+        "goals_of": (lambda: goals.goals_of(example, c02, "p01"), lambda: goals.goals_of(example, c01, "p01")),
+        "schedule_checkin": (lambda: mentoring.schedule_checkin(example, c02, "p01", soon),
+                             lambda: mentoring.schedule_checkin(example, c01, "p01", soon)),
+        "pair_health": (lambda: mentoring.pair_health(example, p01), lambda: mentoring.pair_health(example, c01)),
+        "record_milestone": (lambda: milestones.record_milestone(example, c02, "p01", "m"),
+                             lambda: milestones.record_milestone(example, c01, "p01", "m")),
+        "milestones_of": (lambda: milestones.milestones_of(example, p02, "p01"),
+                          lambda: milestones.milestones_of(example, c01, "p01")),
+        "give_kudos": (lambda: kudos.give_kudos(example, Viewer("p01", "other", "participant"), "p02", "x",
+                                                shared_with_cohort=True),
+                       lambda: kudos.give_kudos(example, p01, "p02", "x", shared_with_cohort=True)),
         "record_progress": (lambda: access.record_progress(example, c01, goal.id, 50),
                             lambda: access.record_progress(example, p01, goal.id, 50)),
         "set_action_status": (lambda: access.set_action_status(example, p01, item, "done"),
@@ -187,7 +216,7 @@ def test_every_acting_verb_refuses_a_viewer_without_the_right(example: Store, th
     # The list is complete: every public function of `access` that changes something or reveals a
     # person's entries is covered here (new verbs must be added).
     acting = {"edit_entry", "comment_on", "release_comment", "record_progress", "set_action_status",
-              "mentee_entries", "visible_cards", "issue_token"}
+              "mentee_entries", "visible_cards", "issue_token", "edit_comment", "delete_comment"}
     public = {n for n in dir(access) if not n.startswith("_") and callable(getattr(access, n))}
     assert acting <= public and set(cases) >= acting
     for name, (refused, allowed) in cases.items():

@@ -7,24 +7,44 @@ import pytest
 
 from workbook import AccessDenied, Store
 from workbook.access import Viewer
-from workbook.coach import CoachDesk, mentee_overview
+from workbook.coach import CoachDesk, mark_visit, mentee_overview, new_since_last_visit
 
 C01 = Viewer("c01", "example", "coach")
 G = {"description": "d", "evaluation": "e", "conclusion": "c"}
 
 
 def test_overview_flags_overdue_checkins(example: Store) -> None:
-    now = dt.datetime(2026, 11, 20, tzinfo=dt.timezone.utc)
+    t0 = dt.datetime.now(dt.timezone.utc)  # the roster import made the pairs just now
+    assert not any(s.overdue for s in mentee_overview(example, C01, now=t0))  # a pair made today is not overdue
+    now = t0 + dt.timedelta(days=30)
     example.add_entry("example", "p01", "mentorship-checkin", {"mood": 4}, visibility="coach",
-                      created_at=now - dt.timedelta(days=3))
+                      created_at=now - dt.timedelta(days=10))
     example.add_entry("example", "p02", "mentorship-checkin", {"mood": 2}, visibility="coach",
-                      created_at=now - dt.timedelta(days=30))
+                      created_at=now - dt.timedelta(days=28))
     example.add_entry("example", "p12", "mentorship-checkin", {"mood": 2}, visibility="private",
                       created_at=now - dt.timedelta(days=1))  # private: the coach does not see it
     rows = {s.person_id: s for s in mentee_overview(example, C01, now=now)}
     assert set(rows) == {"p01", "p02", "p12"}
     assert not rows["p01"].overdue and rows["p02"].overdue
     assert rows["p12"].overdue and rows["p12"].last_checkin is None and rows["p12"].open_goals == 0
+    p02 = rows["p02"].health
+    assert p02 is not None and p02.cadence_days == 14 and p02.overdue_days == 14 and p02.status == "needs a check-in"
+    assert "14 days overdue" in p02.reasons
+    assert list(rows)[0] == "p12"  # the most overdue first (16 days: two weeks after the pairing)
+
+
+def test_new_since_last_visit(example: Store) -> None:
+    first = example.add_entry("example", "p01", "gibbs", G, visibility="coach")
+    example.add_entry("example", "p01", "gibbs", G, visibility="private")
+    assert [e.id for _, e in new_since_last_visit(example, C01)] == [first.id]  # before any visit: all shared
+    mark_visit(example, C01)
+    mark_visit(example, C01)  # the page opened again: nothing new since the previous visit
+    assert new_since_last_visit(example, C01) == []
+    later = example.add_entry("example", "p02", "gibbs", G, visibility="cohort",
+                              created_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=5))
+    assert [(m, e.id) for m, e in new_since_last_visit(example, C01)] == [("p02", later.id)]
+    with pytest.raises(AccessDenied):
+        new_since_last_visit(example, Viewer("p01", "example", "participant"))
 
 
 def test_desk_shows_shared_only_and_comments_flow(example: Store) -> None:

@@ -59,3 +59,121 @@ def test_goal_table() -> None:
     later = T0 + dt.timedelta(days=7)
     out = goal_table([g], [GoalProgress(1, 20, "", None, T0), GoalProgress(1, 40, "", None, later)])
     assert out.iloc[0]["progress"] == 40 and out.iloc[0]["updates"] == 2 and out.iloc[0]["last_update"] == later
+
+
+# --- pairs in force, pair health, the check-in schedule and the pulse (on both databases) -------
+import pytest  # noqa: E402
+
+from workbook import AccessDenied, Store, ValidationError  # noqa: E402
+from workbook.access import Viewer  # noqa: E402
+from workbook.mentoring import (PairHealth, needs_pulse, pair_health, pairs_in_force, schedule_checkin,  # noqa: E402
+                                submit_pulse)
+
+C01, C02 = Viewer("c01", "example", "coach"), Viewer("c02", "example", "coach")
+F01, P01 = Viewer("f01", "example", "facilitator"), Viewer("p01", "example", "participant")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def test_pairs_in_force_are_the_roster_until_matching_applies(example: Store) -> None:
+    pairs = pairs_in_force(example, "example")
+    roster = {(m.coach_id, m.person_id) for m in example.find_members("example") if m.coach_id}
+    assert {(p.coach_id, p.mentee_id) for p in pairs} == roster and {p.status for p in pairs} == {"roster"}
+    example.replace_pairings("example", [("c02", "p01", 1.0, ["matched"])])
+    by_mentee = {p.mentee_id: p for p in pairs_in_force(example, "example")}
+    assert (by_mentee["p01"].coach_id, by_mentee["p01"].status) == ("c02", "active")
+    assert example.coaches_of("example", "p01") == {"c02"} and "p01" not in example.mentees_of("example", "c01")
+    # a roster that changes p02's coach starts a new pair from that moment
+    from dataclasses import replace
+    m = example.get_membership("example", "p02")
+    example.save_members("example", [replace(m, coach_id="c03")])
+    p02 = next(p for p in pairs_in_force(example, "example") if p.mentee_id == "p02")
+    assert p02.coach_id == "c03" and (_now() - p02.created_at).total_seconds() < 60
+
+
+def test_a_pair_made_today_is_not_overdue(example: Store) -> None:
+    health = pair_health(example, F01, now=_now())
+    assert health and all(h.overdue_days == 0 for h in health)
+    assert {h.status for h in health} == {"too early to tell"}
+    h = health[0]
+    assert h.next_due == (h.paired_at.date() + dt.timedelta(days=14)) and h.cadence_days == 14
+
+
+def test_health_statuses(example: Store) -> None:
+    t0 = _now()
+    for day, mood, blockers in ((2, 4, ["budget"]), (4, 3, ["Budget!"]), (6, 2, [])):
+        example.add_entry("example", "p01", "mentorship-checkin", {"mood": mood, "blockers": blockers},
+                          visibility="coach", created_at=t0 + dt.timedelta(days=day))
+    example.add_entry("example", "p02", "mentorship-checkin", {"mood": 4}, visibility="coach",
+                      created_at=t0 + dt.timedelta(days=1))
+    now = t0 + dt.timedelta(days=10)
+    rows = {h.mentee_id: h for h in pair_health(example, C01, now=now)}
+    assert set(rows) == set(example.mentees_of("example", "c01"))  # a coach sees their own pairs only
+    assert rows["p01"].status == "at risk"
+    assert "mood fell twice in a row" in rows["p01"].reasons and "blocker repeats: budget" in rows["p01"].reasons
+    assert rows["p02"].status == "on track" and rows["p02"].overdue_days == 0
+    # the facilitator sees every pair, but not the blocker's words (a coach-only check-in)
+    everyone = pair_health(example, F01, now=now)
+    p01 = next(h for h in everyone if h.mentee_id == "p01")
+    assert "a blocker repeats" in p01.reasons and not any("budget" in r for r in p01.reasons)
+    late = {h.mentee_id: h for h in pair_health(example, C01, now=t0 + dt.timedelta(days=20))}
+    assert late["p02"].status == "needs a check-in" and late["p02"].overdue_days == 5
+    assert "5 days overdue" in late["p02"].reasons
+    order = [h.overdue_days for h in pair_health(example, F01, now=t0 + dt.timedelta(days=20))]
+    assert order == sorted(order, reverse=True)  # overdue first
+    with pytest.raises(AccessDenied):
+        pair_health(example, P01)
+
+
+def test_scheduled_checkin_overrides_the_cadence(example: Store) -> None:
+    t0 = _now()
+    example.add_entry("example", "p02", "mentorship-checkin", {"mood": 4}, visibility="coach",
+                      created_at=t0 - dt.timedelta(minutes=1))  # scheduled after this check-in
+    when = (t0 + dt.timedelta(days=3)).date()
+    schedule_checkin(example, C01, "p02", when)
+    [h] = [h for h in pair_health(example, C01, now=t0 + dt.timedelta(days=5)) if h.mentee_id == "p02"]
+    assert h.next_due == when and h.overdue_days == 2 and h.status == "needs a check-in"
+    from .conftest import dump
+    before = dump(example)
+    with pytest.raises(ValidationError, match="in the past"):
+        schedule_checkin(example, C01, "p02", dt.date(2020, 1, 1))
+    with pytest.raises(AccessDenied):
+        schedule_checkin(example, C02, "p02", when)
+    with pytest.raises(AccessDenied):
+        schedule_checkin(example, P01, "p01", when)
+    assert dump(example) == before
+    schedule_checkin(example, F01, "p02", when)  # a facilitator may
+
+
+def test_pulse_once_after_the_first_checkin(example: Store) -> None:
+    # Real time throughout: the pair is made (at import, then by matching) before the check-ins.
+    assert needs_pulse(example, P01) is None  # no check-in yet
+    with pytest.raises(ValidationError, match="no question"):
+        submit_pulse(example, P01, "good fit")
+    example.add_entry("example", "p01", "mentorship-checkin", {"mood": 4}, visibility="private")
+    due = needs_pulse(example, P01)
+    assert isinstance(due, PairHealth) and due.coach_id == "c01"
+    with pytest.raises(ValidationError, match="pick one"):
+        submit_pulse(example, P01, "meh")
+    submit_pulse(example, P01, "not a good fit")
+    assert needs_pulse(example, P01) is None
+    from .conftest import dump
+    before = dump(example)
+    with pytest.raises(ValidationError, match="already answered"):
+        submit_pulse(example, P01, "good fit")
+    assert dump(example) == before
+    # private to the facilitator and the pair's coach; it flags the pair
+    [mine] = [h for h in pair_health(example, C01) if h.mentee_id == "p01"]
+    assert mine.fit == "not a good fit" and mine.status == "at risk"
+    [seen] = [h for h in pair_health(example, F01) if h.mentee_id == "p01"]
+    assert seen.fit == "not a good fit"
+    assert any(n.kind == "pulse" for n in example.find_notices("example", "f01"))
+    # a new mentor asks again, after the first check-in with them
+    example.replace_pairings("example", [("c02", "p01", 1.0, ["matched"])])
+    assert needs_pulse(example, P01) is None
+    example.add_entry("example", "p01", "mentorship-checkin", {"mood": 4})
+    again = needs_pulse(example, P01)
+    assert again is not None and again.coach_id == "c02"
+    assert [h.fit for h in pair_health(example, C02) if h.mentee_id == "p01"] == [None]

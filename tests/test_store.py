@@ -173,7 +173,7 @@ def test_comments_goals_pairings_kudos(example: Store) -> None:
     assert not c.released
     assert example.release_comment(c.id, by="c01").released
     g = example.add_goal("example", "p01", "Speak up in meetings")
-    assert example.record_goal_progress(g.id, "p01", 100).status == "done"
+    assert example.record_goal_progress(g.id, "p01", 100).status == "reached"
     with pytest.raises(ValidationError, match="0 to 100"):
         example.record_goal_progress(g.id, "p01", 120)
     assert example.coaches_of("example", "p01") == {"c01"}

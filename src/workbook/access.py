@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Unpack
 
 from .errors import AccessDenied, FieldProblem, ValidationError
 from .store.core import utcnow
-from .store.models import ROLES, AccessGrant, ActionItem, Comment, Entry, Goal, GoalProgress, RetroCard, Session
+from .store.models import (ROLES, AccessGrant, ActionItem, Comment, Entry, Goal, GoalProgress, Kudos, RetroCard,
+                           Session)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -209,10 +210,30 @@ def can_release(viewer: Viewer, comment: Comment) -> bool:
 
 
 def release_comment(store: "Store", viewer: Viewer, comment_id: int) -> Comment:
-    """A coach releases their draft comment to the entry's author."""
-    if not can_release(viewer, store.get_comment(comment_id)):
+    """A coach releases their draft comment to the entry's author, who is told on their home page."""
+    comment = store.get_comment(comment_id)
+    if not can_release(viewer, comment):
         raise AccessDenied("only the coach who wrote a comment can release it")
-    return store.release_comment(comment_id, by=viewer.person_id)
+    entry = store.get_entry(comment.entry_id)
+    names = store.member_names(entry.cohort_id)
+    title = store.exercise(entry.exercise_id, entry.cohort_id).title
+    text = f"{names.get(viewer.person_id, 'Your coach')} commented on your entry “{title}”"
+    return store.release_comment(comment_id, by=viewer.person_id,
+                                 notice=(entry.author_id, "comment", viewer.person_id, text, "journal"))
+
+
+def edit_comment(store: "Store", viewer: Viewer, comment_id: int, body: str) -> Comment:
+    """A coach rewrites their draft comment (a released one is final: ValidationError)."""
+    if not can_release(viewer, store.get_comment(comment_id)):
+        raise AccessDenied("only the coach who wrote a comment can edit it; nothing was changed")
+    return store.edit_comment(comment_id, body)
+
+
+def delete_comment(store: "Store", viewer: Viewer, comment_id: int) -> None:
+    """A coach deletes their draft comment (a released one is final: ValidationError)."""
+    if not can_release(viewer, store.get_comment(comment_id)):
+        raise AccessDenied("only the coach who wrote a comment can delete it; nothing was changed")
+    store.delete_comment(comment_id)
 
 
 def can_record_progress(viewer: Viewer, goal: Goal) -> bool:
@@ -222,10 +243,142 @@ def can_record_progress(viewer: Viewer, goal: Goal) -> bool:
 
 def record_progress(store: "Store", viewer: Viewer, goal_id: int, progress: int, note: str = "", *,
                     entry_id: int | None = None) -> Goal:
-    """The goal's owner records progress (0-100 %); 100 marks it done."""
+    """The goal's owner records progress (0-100 %); 100 marks it reached (and the milestone rules run)."""
     if not can_record_progress(viewer, store.get_goal(goal_id)):
         raise AccessDenied("only the goal's owner can record progress on it")
-    return store.record_goal_progress(goal_id, viewer.person_id, progress, note, entry_id=entry_id)
+    goal = store.record_goal_progress(goal_id, viewer.person_id, progress, note, entry_id=entry_id)
+    if goal.status == "reached":
+        from . import milestones  # the rules build on access, not the reverse
+
+        milestones.evaluate(store, goal.cohort_id, goal.person_id)
+    return goal
+
+
+# --- mentoring rules: goals, pairs, pulse, kudos, milestones ----------------------------------
+def _is_member(store: "Store", cohort_id: str, person_id: str) -> bool:
+    from .errors import NotFoundError
+
+    try:
+        return store.get_membership(cohort_id, person_id).active
+    except NotFoundError:
+        return False
+
+
+def is_coach_of(store: "Store", viewer: Viewer, person_id: str) -> bool:
+    """Whether ``viewer`` coaches ``person_id`` now (a pair in force, see ``mentoring.pairs_in_force``)."""
+    return bool(viewer.person_id) and viewer.person_id in store.coaches_of(viewer.cohort_id, person_id)
+
+
+def can_manage_goals(store: "Store", viewer: Viewer, person_id: str) -> bool:
+    """A person's goals are set, edited and seen by themself, their coach and the cohort's facilitators."""
+    return (viewer.person_id == person_id or viewer.role == "facilitator"
+            or is_coach_of(store, viewer, person_id)) and _is_member(store, viewer.cohort_id, person_id)
+
+
+def check_goals(store: "Store", viewer: Viewer, person_id: str, what: str = "see") -> None:
+    """Raise :class:`AccessDenied` unless ``viewer`` may ``what`` (see, set, change) ``person_id``'s goals."""
+    if not can_manage_goals(store, viewer, person_id):
+        raise AccessDenied(f"only {person_id!r} themself, their coach or a facilitator can {what} their goals; "
+                           "nothing was changed")
+
+
+def can_agree_goal(store: "Store", viewer: Viewer, goal: Goal) -> bool:
+    """A goal is agreed by the other side of the pair: the owner agrees what their coach (or a
+    facilitator) proposed; their coach or a facilitator agrees what the owner proposed."""
+    if goal.cohort_id != viewer.cohort_id or not can_manage_goals(store, viewer, goal.person_id):
+        return False
+    owner_proposed = goal.proposed_by in (None, goal.person_id)
+    return viewer.person_id != goal.person_id if owner_proposed else viewer.person_id == goal.person_id
+
+
+def check_agree_goal(store: "Store", viewer: Viewer, goal: Goal) -> None:
+    """Raise :class:`AccessDenied` unless ``viewer`` is the other side of the pair (see :func:`can_agree_goal`)."""
+    if not can_agree_goal(store, viewer, goal):
+        raise AccessDenied("a goal is agreed by the other side of the pair (the owner, or their coach or "
+                           "facilitator); nothing was changed")
+
+
+def can_schedule_checkin(store: "Store", viewer: Viewer, mentee_id: str) -> bool:
+    """A pair's next check-in is scheduled by its coach or by a facilitator."""
+    return viewer.role == "facilitator" or is_coach_of(store, viewer, mentee_id)
+
+
+def check_schedule_checkin(store: "Store", viewer: Viewer, mentee_id: str) -> None:
+    """Raise :class:`AccessDenied` unless :func:`can_schedule_checkin`."""
+    if not can_schedule_checkin(store, viewer, mentee_id):
+        raise AccessDenied(f"only {mentee_id!r}'s coach or a facilitator can schedule their check-in")
+
+
+def sees_all_pairs(viewer: Viewer) -> bool:
+    """Facilitators see the health of every pair; a coach only their own (see mentoring.pair_health)."""
+    return viewer.role == "facilitator"
+
+
+def check_pair_health(viewer: Viewer) -> None:
+    """Raise :class:`AccessDenied` unless the viewer is a coach or facilitator (pair health is theirs)."""
+    if viewer.role not in ("coach", "facilitator"):
+        raise AccessDenied("pair health is for coaches and facilitators")
+
+
+def can_see_pulse(viewer: Viewer, coach_id: str, mentee_id: str) -> bool:
+    """A pulse answer is private to the cohort's facilitators and that pair's coach (and who gave it)."""
+    return viewer.role == "facilitator" or viewer.person_id in (coach_id, mentee_id)
+
+
+def can_give_pulse(viewer: Viewer, mentee_id: str) -> bool:
+    """Only the mentee answers the pulse about their pair."""
+    return viewer.person_id == mentee_id
+
+
+def check_give_pulse(viewer: Viewer, mentee_id: str) -> None:
+    """Raise :class:`AccessDenied` unless :func:`can_give_pulse`."""
+    if not can_give_pulse(viewer, mentee_id):
+        raise AccessDenied("only the mentee answers the pulse about their mentor")
+
+
+def can_give_kudos(store: "Store", viewer: Viewer) -> bool:
+    """Every active member of a cohort may thank another (who may receive: see workbook.kudos)."""
+    return bool(viewer.person_id) and _is_member(store, viewer.cohort_id, viewer.person_id)
+
+
+def check_give_kudos(store: "Store", viewer: Viewer) -> None:
+    """Raise :class:`AccessDenied` unless :func:`can_give_kudos`."""
+    if not can_give_kudos(store, viewer):
+        raise AccessDenied("only members of the cohort can give kudos")
+
+
+def can_see_kudos(viewer: Viewer, kudos: Kudos) -> bool:
+    """Kudos are seen by their giver and receiver, and by the whole cohort when shared with it."""
+    return kudos.cohort_id == viewer.cohort_id and (
+        kudos.visibility == "cohort" or viewer.person_id in (kudos.from_id, kudos.to_id))
+
+
+def is_on_kudos_wall(kudos: Kudos) -> bool:
+    """Whether kudos go on the cohort's wall (shared with the cohort)."""
+    return kudos.visibility == "cohort"
+
+
+def can_record_milestone(store: "Store", viewer: Viewer, person_id: str) -> bool:
+    """Milestones are recorded by hand by a facilitator or the person's coach."""
+    return ((viewer.role == "facilitator" or is_coach_of(store, viewer, person_id))
+            and _is_member(store, viewer.cohort_id, person_id))
+
+
+def check_record_milestone(store: "Store", viewer: Viewer, person_id: str) -> None:
+    """Raise :class:`AccessDenied` unless :func:`can_record_milestone`."""
+    if not can_record_milestone(store, viewer, person_id):
+        raise AccessDenied(f"only a facilitator or {person_id!r}'s coach can record their milestones")
+
+
+def can_see_milestones(store: "Store", viewer: Viewer, person_id: str) -> bool:
+    """A person's milestones are seen by themself, their coach and the facilitators."""
+    return can_manage_goals(store, viewer, person_id)
+
+
+def check_see_milestones(store: "Store", viewer: Viewer, person_id: str) -> None:
+    """Raise :class:`AccessDenied` unless :func:`can_see_milestones`."""
+    if not can_see_milestones(store, viewer, person_id):
+        raise AccessDenied(f"{person_id!r}'s milestones are for them, their coach and the facilitators")
 
 
 def can_see_card(viewer: Viewer, card: RetroCard) -> bool:
@@ -393,7 +546,9 @@ def report_entries(store: "Store", audience: Viewer, author_id: str, *, reader: 
                        and vis_of.get(h.entry_id) in may_read - shown_vis) if report_counts else 0
     if len(kept) < len(history):
         latest = {h.goal_id: h.progress for h in kept}
-        goals = [replace(g, progress=latest.get(g.id, 0), status="done" if latest.get(g.id, 0) >= 100 else "open")
+        goals = [replace(g, progress=latest.get(g.id, 0),
+                         status="reached" if latest.get(g.id, 0) >= 100
+                         else "agreed" if g.status == "reached" else g.status)
                  for g in goals]
     return ReportEntries(shown, comments, withheld, goals, kept, left_out)
 

@@ -14,10 +14,13 @@ from .html import esc
 from . import access
 from .access import Viewer
 from .errors import WorkbookError
-from .mentoring import cadence_days
+from .mentoring import PairHealth, _zone, cadence_days, pair_health
 
 if TYPE_CHECKING:
     from .store import Entry, Store
+
+#: The page whose visits mark "new since my last visit".
+DESK_PAGE = "coach"
 
 
 
@@ -32,24 +35,52 @@ class MenteeStatus:
     days_since_checkin: float | None
     overdue: bool
     open_goals: int
+    health: PairHealth | None = None  # the pair's health (cadence, next due date, status, reasons)
 
 
 def mentee_overview(store: "Store", coach: Viewer, *, now: dt.datetime | None = None) -> list[MenteeStatus]:
-    """The coach's mentees, most overdue first: check-in cadence from entries shared with the coach."""
+    """The coach's mentees, most overdue first: check-in cadence from entries shared with the coach,
+    and each pair's health (:func:`workbook.mentoring.pair_health`)."""
     access.require_role(coach, "coach", "facilitator")
     now = now or dt.datetime.now(dt.timezone.utc)
     cadence = cadence_days(store.get_cohort(coach.cohort_id).settings)
+    health = {h.mentee_id: h for h in pair_health(store, coach, now=now) if h.coach_id == coach.person_id}
     out = []
     for mentee_id in store.mentees_of(coach.cohort_id, coach.person_id):
         m = store.get_membership(coach.cohort_id, mentee_id)
-        shared = access.mentee_entries(store, coach, mentee_id)
+        shared = [e for e in access.mentee_entries(store, coach, mentee_id) if e.created_at <= now]
         checkins = [e.created_at for e in shared if e.kind == "checkin"]
         last = max(checkins) if checkins else None
         days = (now - last).total_seconds() / 86400 if last else None
-        goals = [g for g in store.find_goals(coach.cohort_id, mentee_id) if g.status == "open"]
-        out.append(MenteeStatus(mentee_id, m.name, len(shared), last, days, days is None or days > cadence,
-                                len(goals)))
-    return sorted(out, key=lambda s: (not s.overdue, -(s.days_since_checkin or 1e9), s.name))
+        goals = [g for g in store.find_goals(coach.cohort_id, mentee_id) if g.status in ("proposed", "agreed")]
+        h = health.get(mentee_id)
+        overdue = h.overdue_days > 0 if h is not None else days is None or days > cadence
+        out.append(MenteeStatus(mentee_id, m.name, len(shared), last, days, overdue, len(goals), h))
+    return sorted(out, key=lambda s: (not s.overdue, -(s.health.overdue_days if s.health else 0),
+                                      -(s.days_since_checkin or 1e9), s.name))
+
+
+def mark_visit(store: "Store", viewer: Viewer, *, now: dt.datetime | None = None) -> None:
+    """Record that the coach opened their desk (call it when the page opens)."""
+    access.require_role(viewer, "coach", "facilitator")
+    store.record_visit(viewer.cohort_id, viewer.person_id, DESK_PAGE, now)
+
+
+def new_since_last_visit(store: "Store", viewer: Viewer) -> list[tuple[str, "Entry"]]:
+    """(mentee id, entry) shared with the coach since their previous visit, newest first.
+
+    "Previous" is the visit before the latest :func:`mark_visit` (so a page that marks the visit
+    when it opens still shows what is new); before any visit, everything shared is new.
+    """
+    access.require_role(viewer, "coach", "facilitator")
+    last, previous = store.get_visit(viewer.cohort_id, viewer.person_id, DESK_PAGE)
+    since = previous if last is not None and previous is not None else None
+    out = []
+    for mentee_id in store.mentees_of(viewer.cohort_id, viewer.person_id):
+        for e in access.mentee_entries(store, viewer, mentee_id):
+            if since is None or max(e.created_at, e.updated_at) > since:
+                out.append((mentee_id, e))
+    return sorted(out, key=lambda pair: pair[1].created_at, reverse=True)
 
 
 @dataclass
@@ -114,7 +145,8 @@ class CoachDesk:
                 value = entry.answers[p.id]
                 shown = "\n".join(f"• {v}" for v in value) if isinstance(value, list) else value
                 lines.append(f"<div><b>{esc(p.text)}</b><div style='white-space:pre-wrap'>{esc(shown)}</div></div>")
-        when = entry.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        tz = self.store.get_cohort(self.coach.cohort_id).timezone
+        when = entry.created_at.astimezone(_zone(tz)).strftime(f"%Y-%m-%d %H:%M {tz}")
         header = widgets.HTML(f"<h4>{esc(exercise.title)} <small>{esc(when)} · shared with "
                               f"{esc(entry.visibility)}</small></h4>" + "".join(lines))
         notes = []

@@ -180,18 +180,14 @@ def _kept_pairs(
     mentor_ids = set(capacity)
     load = dict.fromkeys(mentor_ids, 0)
     mentee_ids = {p.id for p in mentees}
-    statuses = ("fixed", "active") if keep_existing else ("fixed",)
-    stored = store.find_pairings(cohort_id, statuses=statuses)
-    candidates: list[tuple[str, str, str]] = [
-        (p.coach_id, p.mentee_id, FIXED_REASON) for p in stored if p.status == "fixed"
-    ]
-    candidates += [(p.coach_id, p.mentee_id, KEPT_ACTIVE_REASON) for p in stored if p.status == "active"]
-    if keep_existing:
-        candidates += [
-            (m.coach_id, m.person_id, KEPT_ROSTER_REASON)
-            for m in store.find_members(cohort_id, "participant")
-            if m.coach_id
-        ]
+    # With keep_existing: the pairs in force, as everything else reads them (store.pairs_in_force:
+    # stored pairings, and the roster's coach column for mentees without one).
+    stored = (store.pairs_in_force(cohort_id) if keep_existing
+              else store.find_pairings(cohort_id, statuses=("fixed",)))
+    reason_of = {"fixed": FIXED_REASON, "active": KEPT_ACTIVE_REASON, "roster": KEPT_ROSTER_REASON}
+    candidates: list[tuple[str, str, str]] = sorted(
+        ((p.coach_id, p.mentee_id, reason_of[p.status]) for p in stored if p.status in reason_of),
+        key=lambda c: list(reason_of.values()).index(c[2]))
     kept: list[tuple[str, str]] = []
     why: dict[tuple[str, str], str] = {}
     left_out: set[str] = set()

@@ -43,6 +43,7 @@ class Membership:
     capacity: int = 0
     manager: str = ""
     active: bool = True
+    coach_since: dt.datetime | None = None  # when the roster's coach column last named coach_id
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class Pairing:
     cohort_id: str
     coach_id: str
     mentee_id: str
-    status: str  # "proposed", "active", "fixed"
+    status: str  # "proposed", "active", "fixed"; "roster" for a pair only the roster's coach column makes
     score: float | None
     reasons: tuple[str, ...]
     created_at: dt.datetime
@@ -118,12 +119,15 @@ class Goal:
     id: int
     cohort_id: str
     person_id: str
-    title: str
+    title: str  # the "what" of a SMART goal
     target_date: dt.date | None
     progress: int
-    status: str
+    status: str  # "proposed", "agreed", "reached", "dropped" (see workbook.goals.GOAL_STATUSES)
     created_at: dt.datetime
     updated_at: dt.datetime
+    measure: str = ""  # how it is measured
+    proposed_by: str | None = None  # the owner or their coach (or a facilitator)
+    agreed_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,7 @@ class Kudos:
     to_id: str
     message: str
     created_at: dt.datetime
+    visibility: str = "receiver"  # "cohort" (on the kudos wall) or "receiver" (only the person thanked)
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,9 @@ class Milestone:
     title: str
     entry_id: int | None
     achieved_at: dt.datetime
+    rule: str | None = None  # the rule of workbook.milestones that recorded it, if any
+    recorded_by: str | None = None  # the facilitator or coach who recorded it by hand
+    due: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -273,3 +281,46 @@ class SentMessage:
     address: str
     message_id: str
     sent_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CheckinPlan:
+    """The next check-in date scheduled for a pair (overrides the cadence)."""
+
+    cohort_id: str
+    coach_id: str
+    mentee_id: str
+    next_date: dt.date
+    set_by: str
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Pulse:
+    """A mentee's one-question answer after the first check-in with a new mentor."""
+
+    id: int
+    cohort_id: str
+    coach_id: str
+    mentee_id: str
+    answer: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something a person is told on their home page (never the content itself)."""
+
+    id: int
+    cohort_id: str
+    person_id: str
+    actor_id: str | None
+    kind: str  # "comment", "kudos", "milestone"
+    text: str
+    link_page: str
+    created_at: dt.datetime
+    seen_at: dt.datetime | None
+
+    @property
+    def at(self) -> dt.datetime:
+        return self.created_at

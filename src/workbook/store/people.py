@@ -22,7 +22,7 @@ def _membership(row: Any) -> Membership:
         cohort_id=row.cohort_id, person_id=row.person_id, name=row.name, email=row.email, role=row.role,
         coach_id=row.coach_id, skills=tuple(row.skills or ()), aspirations=tuple(row.aspirations or ()),
         timezone=row.timezone, languages=tuple(row.languages or ()), capacity=row.capacity,
-        manager=row.manager or "", active=bool(row.active),
+        manager=row.manager or "", active=bool(row.active), coach_since=row.coach_since,
     )
 
 
@@ -64,8 +64,8 @@ def write_members(conn: sa.Connection, cohort_id: str, members: Sequence[Members
     now = utcnow()
     existing_people = {r.id for r in conn.execute(
         sa.select(people.c.id).where(people.c.id.in_([m.person_id for m in members])))}
-    existing_members = {r.person_id for r in conn.execute(
-        sa.select(memberships.c.person_id).where(memberships.c.cohort_id == cohort_id))}
+    existing_members = {r.person_id: r.coach_id for r in conn.execute(
+        sa.select(memberships.c.person_id, memberships.c.coach_id).where(memberships.c.cohort_id == cohort_id))}
     created = updated = 0
     for m in members:
         if m.role not in ROLES:
@@ -78,6 +78,10 @@ def write_members(conn: sa.Connection, cohort_id: str, members: Sequence[Members
         mvals = dict(role=m.role, coach_id=m.coach_id or None, skills=list(m.skills),
                      aspirations=list(m.aspirations), timezone=m.timezone, languages=list(m.languages),
                      capacity=m.capacity, manager=m.manager, active=m.active, updated_at=now)
+        # The roster's coach column is a pairing in force (see MentoringMixin.pairs_in_force) from
+        # the moment it names this coach: a changed coach starts a new pair.
+        if (m.coach_id or None) != existing_members.get(m.person_id):
+            mvals["coach_since"] = now if m.coach_id else None
         if m.person_id in existing_members:
             conn.execute(memberships.update().where(
                 (memberships.c.cohort_id == cohort_id) & (memberships.c.person_id == m.person_id)).values(**mvals))

@@ -85,6 +85,7 @@ memberships = sa.Table(
     sa.Column("manager", sa.String(64), nullable=False, server_default=""),
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     _ts("created_at"), _ts("updated_at"),
+    _ts("coach_since", nullable=True),  # 0005: when the roster's coach column last named this coach
 )
 
 exercise_snapshots = sa.Table(
@@ -242,6 +243,10 @@ goals = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     _ts("created_at"), _ts("updated_at"),
     sa.Index("ix_goals_person", "cohort_id", "person_id"),
+    # 0005: SMART goals (the title is the "what"), who proposed it and when the other side agreed
+    sa.Column("measure", sa.Text, nullable=False, server_default=""),
+    sa.Column("proposed_by", sa.String(64), nullable=True),
+    _ts("agreed_at", nullable=True),
 )
 
 goal_progress = sa.Table(
@@ -262,6 +267,8 @@ kudos = sa.Table(
     sa.Column("to_id", sa.String(64), sa.ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
     sa.Column("message", sa.Text, nullable=False),
     _ts("created_at"),
+    # 0005: "cohort" (on the cohort's kudos wall) or "receiver" (only the person thanked)
+    sa.Column("visibility", sa.String(16), nullable=False, server_default="receiver"),
 )
 
 milestones = sa.Table(
@@ -272,6 +279,11 @@ milestones = sa.Table(
     sa.Column("title", sa.String(300), nullable=False),
     sa.Column("entry_id", sa.Integer, sa.ForeignKey("entries.id", ondelete="SET NULL"), nullable=True),
     _ts("achieved_at"),
+    # 0005: the rule that recorded it (one milestone per rule and person), or who recorded it by hand
+    sa.Column("rule", sa.String(64), nullable=True),
+    sa.Column("recorded_by", sa.String(64), nullable=True),
+    sa.Column("due", sa.Date, nullable=True),
+    sa.Index("ix_milestones_rule", "cohort_id", "person_id", "rule", unique=True),
 )
 
 # --- revision 0004: live retros (phase, timer, settings, change marker; action-item history) --
@@ -337,6 +349,55 @@ pseudonym_keys = sa.Table(
     sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("secret", sa.String(64), nullable=False),
     _ts("created_at"),
+)
+
+# --- revision 0005: mentoring (check-in schedule, pulse, notices, last visits) --------------
+
+# The next check-in date a pair's coach (or a facilitator) scheduled: it overrides the cadence.
+checkin_plans = sa.Table(
+    "checkin_plans", metadata,
+    sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("coach_id", sa.String(64), sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("mentee_id", sa.String(64), sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("next_date", sa.Date, nullable=False),
+    sa.Column("set_by", sa.String(64), nullable=False),
+    _ts("updated_at"),
+)
+
+# The one-question pulse after a pair's first check-in: once per pair.
+pulses = sa.Table(
+    "pulses", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("coach_id", sa.String(64), sa.ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("mentee_id", sa.String(64), sa.ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("answer", sa.String(32), nullable=False),
+    _ts("created_at"),
+    sa.Index("ix_pulses_pair", "cohort_id", "mentee_id", "coach_id", unique=True),
+)
+
+# What a person is told on their home page (a comment released to them, kudos, a milestone).
+# ``actor_id`` is whoever caused it (erasing them erases the notice); the text names no content.
+notices = sa.Table(
+    "notices", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("person_id", sa.String(64), sa.ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("actor_id", sa.String(64), nullable=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("text", sa.String(300), nullable=False),
+    sa.Column("link_page", sa.String(64), nullable=False),
+    _ts("created_at"), _ts("seen_at", nullable=True),
+    sa.Index("ix_notices_person", "cohort_id", "person_id"),
+)
+
+# A person's visits of a page: the latest and the one before ("new since my last visit").
+visits = sa.Table(
+    "visits", metadata,
+    sa.Column("cohort_id", sa.String(64), sa.ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("person_id", sa.String(64), sa.ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("page", sa.String(64), primary_key=True),
+    _ts("last_at"), _ts("previous_at", nullable=True),
 )
 
 # --- revision 0006: mail (what was sent to whom; never a link's key) ----------------------
