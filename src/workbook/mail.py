@@ -602,8 +602,9 @@ def _deliver(store: "Store", cohort: "Cohort", report: SendReport, smtp: smtplib
 
     log_kind = LOG_KIND[report.kind]
     expires = dt.timedelta(days=expires_days) if expires_days is not None else None
-    bar = tqdm(report.planned, desc=f"sending {report.kind}", unit="mail", disable=not progress, file=sys.stderr,
-               leave=False)
+    # On a terminal only (disable=None): a log file or a pipe gets no carriage-return clutter.
+    bar = tqdm(report.planned, desc=f"sending {report.kind}", unit="mail", disable=None if progress else True,
+               file=sys.stderr, leave=False)
     for p in bar:
         key = None
         link = p.link
