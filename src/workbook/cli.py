@@ -588,5 +588,126 @@ def report(ctx: click.Context, cohort_id: str, kinds: tuple[str, ...], people: t
         sys.exit(1)
 
 
+# --- retro sessions (issue 10): the CLI acts as the cohort's facilitator ---------------------
+@main.group()
+def session() -> None:
+    """Open, list, step, close and export retro sessions (see README, "Running a retro")."""
+
+
+def _facilitator(store: Any, cohort_id: str) -> Any:
+    from .access import batch_audience
+
+    store.get_cohort(cohort_id)  # an unknown cohort is one clear error
+    return batch_audience(cohort_id)
+
+
+def _local(store: Any, cohort_id: str, t: Any) -> str:
+    from zoneinfo import ZoneInfo
+
+    return t.astimezone(ZoneInfo(store.get_cohort(cohort_id).timezone)).strftime("%Y-%m-%d %H:%M") if t else "-"
+
+
+@session.command("open")
+@click.argument("cohort_id")
+@click.option("--exercise", "exercise_id", required=True, help="A retro template id (see `workbook exercises list`).")
+@click.option("--title", default=None, help='e.g. "Sprint 14 retro" (default: the template\'s title).')
+@click.option("--closes", default=None, metavar="DATETIME",
+              help="When it closes by itself: YYYY-MM-DD HH:MM in the cohort's time zone (or with an offset).")
+@click.option("--force", is_flag=True, help="Open it even if a retro of this template is running.")
+@click.pass_context
+@clean_errors
+def session_open(ctx: click.Context, cohort_id: str, exercise_id: str, title: str | None, closes: str | None,
+                 force: bool) -> None:
+    """Open a retro for a cohort."""
+    from . import retro
+
+    store = open_store(ctx)
+    viewer = _facilitator(store, cohort_id)
+    closes_at = retro.closing_time(store, cohort_id, closes) if closes else None
+    s = retro.open_session(store, viewer, exercise_id, title, closes_at=closes_at, force=force)
+    state = retro.retro_state(store, s.id)
+    click.echo(f"Opened retro session {s.id} ({s.title!r}, {s.exercise_id}) in phase {state.phase}"
+               + (f", closing {_local(store, cohort_id, s.closes_at)}" if s.closes_at else "") + ".")
+
+
+@session.command("list")
+@click.argument("cohort_id")
+@click.pass_context
+@clean_errors
+def session_list(ctx: click.Context, cohort_id: str) -> None:
+    """The cohort's retro sessions, newest first, with their phase."""
+    from . import retro
+
+    store = open_store(ctx)
+    _facilitator(store, cohort_id)
+    sessions = list(reversed(retro.retro_sessions(store, cohort_id)))
+    if not sessions:
+        click.echo(f"No retro sessions in {cohort_id!r} yet; open one with `workbook session open`.")
+        return
+    for s in sessions:
+        st = retro.retro_state(store, s.id)
+        status = "closed" if st.closed else "running"
+        click.echo(f"{s.id}\t{status}\t{st.phase}\t{s.exercise_id}\t{_local(store, cohort_id, s.opens_at)}\t{s.title}")
+
+
+def _session_id(store: Any, cohort_id: str, raw: str) -> int:
+    from .errors import FieldProblem, ValidationError
+
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError("not a session id", [FieldProblem(
+            "session", f"{raw!r}: give the number `workbook session list {cohort_id}` shows")]) from None
+
+
+@session.command("close")
+@click.argument("cohort_id")
+@click.argument("session_id")
+@click.pass_context
+@clean_errors
+def session_close(ctx: click.Context, cohort_id: str, session_id: str) -> None:
+    """Close a retro: no more cards or votes; the board stays readable."""
+    from . import retro
+
+    store = open_store(ctx)
+    viewer = _facilitator(store, cohort_id)
+    st = retro.close_session(store, viewer, _session_id(store, cohort_id, session_id))
+    click.echo(f"Closed retro session {st.session_id} ({st.title!r}).")
+
+
+@session.command("phase")
+@click.argument("cohort_id")
+@click.argument("session_id")
+@click.argument("phase")
+@click.pass_context
+@clean_errors
+def session_phase(ctx: click.Context, cohort_id: str, session_id: str, phase: str) -> None:
+    """Move a retro to PHASE: review, write, reveal, group, vote, discuss, actions or closed."""
+    from . import retro
+
+    store = open_store(ctx)
+    viewer = _facilitator(store, cohort_id)
+    st = retro.set_phase(store, viewer, _session_id(store, cohort_id, session_id), phase)
+    left = st.seconds_left()
+    click.echo(f"Retro session {st.session_id} is in phase {st.phase}"
+               + (f" (timer: {left // 60}:{left % 60:02d})" if left else "") + ".")
+
+
+@session.command("export")
+@click.argument("cohort_id")
+@click.argument("session_id")
+@click.option("--out", type=OutPath(folder=True), required=True, help="Folder to write the .md and .csv into.")
+@click.pass_context
+@clean_errors
+def session_export(ctx: click.Context, cohort_id: str, session_id: str, out: Path) -> None:
+    """Export a closed retro as Markdown and CSV (cards, groups, votes, action items)."""
+    from . import retro
+
+    store = open_store(ctx)
+    viewer = _facilitator(store, cohort_id)
+    md, csv_path = retro.export_retro(store, viewer, _session_id(store, cohort_id, session_id), out)
+    click.echo(f"Wrote {md} and {csv_path}.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

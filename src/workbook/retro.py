@@ -307,9 +307,28 @@ def open_session(store: "Store", viewer: Viewer, exercise_id: str, title: str | 
     if closes_at is not None and closes_at.tzinfo is None:
         raise _problem("give the closing time with its time zone", "closes_at", "an aware datetime, e.g. in UTC")
     has_review = bool(store.find_action_items(viewer.cohort_id, status="open"))
-    return store.open_retro_session(viewer.cohort_id, exercise_id, title, facilitator_id=viewer.person_id,
+    return store.open_retro_session(viewer.cohort_id, exercise_id, title, facilitator_id=viewer.person_id or None,
                                     phase="review" if has_review else "write", settings=overrides,
                                     closes_at=closes_at, force=force)
+
+
+def closing_time(store: "Store", cohort_id: str, text: str, now: dt.datetime | None = None) -> dt.datetime:
+    """``text`` (ISO 8601: ``2026-11-05 17:00``, ``2026-11-05T17:00+01:00``) as an aware UTC datetime;
+    without an offset it is read in the cohort's time zone. A ValidationError when it is no date
+    and time, or not in the future."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        when = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise _problem("not a date and time", "closes",
+                       f"{text!r}: write it as YYYY-MM-DD HH:MM (in the cohort's time zone)") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo(store.get_cohort(cohort_id).timezone))
+    when = when.astimezone(dt.timezone.utc)
+    if when <= (now or utcnow()):
+        raise _problem("the retro would close before it opens", "closes", f"{text!r} is not in the future")
+    return when
 
 
 def open_retro(store: "Store", viewer: Viewer, exercise_id: str, title: str | None = None, *,
