@@ -52,6 +52,18 @@ def plant(store: Store) -> list[str]:
         store.add_vote(card.id, "p02" if card.author_id == "p01" else "p01", 3)
     store.add_action_item("example", "book the room", session_id=session.id, owner_id="p01")
     issue_token(store, "example", "p01")
+    # mentoring (0005): kudos with notices both ways, a pulse, a scheduled check-in, a visit, milestones
+    from workbook import kudos, mentoring, milestones
+    from workbook.access import Viewer
+    p01, c01 = Viewer("p01", "example", "participant"), Viewer("c01", "example", "coach")
+    kudos.give_kudos(store, p01, "p02", mark("kudos-wall"), shared_with_cohort=True)
+    kudos.give_kudos(store, Viewer("p02", "example", "participant"), "p01", mark("kudos-to"),
+                     shared_with_cohort=False)
+    mentoring.submit_pulse(store, p01, "not a good fit")  # after the check-in above: notices to facilitators
+    mentoring.schedule_checkin(store, c01, "p01", dt.date.today() + dt.timedelta(days=3))
+    store.record_visit("example", "p01", "home")
+    milestones.record_milestone(store, c01, "p01", mark("milestone-by-hand"))
+    milestones.evaluate(store, "example", "p01")
     store.add_entry("example", "p02", "gibbs", {**G, "description": "p02 keeps this"}, visibility="cohort")
     return texts
 
@@ -213,7 +225,9 @@ def test_erase_member_is_one_transaction_and_recorded(example: Store, tmp_path: 
     assert dump(example) == before  # nothing changed
     counts = example.erase_member("example", "p01", erased_by="f01")
     assert counts["entries"] == 5 and counts["revisions"] == 1 and counts["comments"] == 1
-    assert counts["kudos"] == 2 and counts["votes"] == 2 and counts["cards"] == 1 and counts["person"] == 1
+    assert counts["pulses"] == 1 and counts["checkin_plans"] == 1 and counts["visits"] == 1
+    assert counts["notices"] >= 4  # kudos both ways, milestones, the pulse's notice to the facilitator
+    assert counts["kudos"] == 4 and counts["votes"] == 2 and counts["cards"] == 1 and counts["person"] == 1
     after = dump(example)
     blob = repr(after)
     assert "ERASE-CANARY" not in blob and NAME not in blob and EMAIL not in blob

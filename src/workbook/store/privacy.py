@@ -21,11 +21,13 @@ from .schema import (access_tokens, action_items, comments, entries, entry_revis
                      goals, kudos, memberships, milestones, pairings, people, pseudonym_keys, retro_cards, retro_votes,
                      sessions)
 from .schema import sent_messages
+from .schema import checkin_plans, notices, pulses, visits
 
 #: Tables an erasure deletes rows from: the ones whose freed space must be wiped afterwards.
 ERASED_TABLES: tuple[str, ...] = ("retro_votes", "retro_cards", "comments", "goal_progress", "entry_revisions",
                                   "milestones", "entries", "goals", "kudos", "pairings", "access_tokens",
-                                  "memberships", "people", "exports", "sent_messages")
+                                  "memberships", "people", "exports", "sent_messages",
+                                  "notices", "pulses", "visits", "checkin_plans")
 
 
 def person_hash(cohort_id: str, person_id: str) -> str:
@@ -181,12 +183,31 @@ class PrivacyMixin(StoreBase):
                                                                     exports.c.person_hash == h))),
                 ("send_log", sent_messages.delete().where(sa.and_(sent_messages.c.cohort_id == cohort_id,
                                                                     sent_messages.c.person_id == person_id))),
+                # mentoring (0005): notices to them or caused by them, pulses and schedules of their
+                # pairs, their visits
+                ("notices", notices.delete().where((notices.c.cohort_id == cohort_id)
+                                                   & ((notices.c.person_id == person_id)
+                                                      | (notices.c.actor_id == person_id)))),
+                ("pulses", pulses.delete().where((pulses.c.cohort_id == cohort_id)
+                                                 & ((pulses.c.coach_id == person_id)
+                                                    | (pulses.c.mentee_id == person_id)))),
+                ("checkin_plans", checkin_plans.delete().where(
+                    (checkin_plans.c.cohort_id == cohort_id)
+                    & ((checkin_plans.c.coach_id == person_id) | (checkin_plans.c.mentee_id == person_id)
+                       | (checkin_plans.c.set_by == person_id)))),
+                ("visits", visits.delete().where((visits.c.cohort_id == cohort_id)
+                                                 & (visits.c.person_id == person_id))),
                 ("memberships", memberships.delete().where(sa.and_(memberships.c.cohort_id == cohort_id,
                                                                      memberships.c.person_id == person_id))),
             ]
             for name, stmt in steps:
                 counts[name] = int(conn.execute(stmt).rowcount)
             # Others' rows that point at them keep no trace of their id either.
+            conn.execute(goals.update().where((goals.c.cohort_id == cohort_id) & (goals.c.proposed_by == person_id))
+                         .values(proposed_by=None))
+            conn.execute(milestones.update().where((milestones.c.cohort_id == cohort_id)
+                                                   & (milestones.c.recorded_by == person_id))
+                         .values(recorded_by=None))
             conn.execute(memberships.update().where(sa.and_(memberships.c.cohort_id == cohort_id,
                                                               memberships.c.coach_id == person_id))
                          .values(coach_id=None))
