@@ -250,7 +250,7 @@ class RetroView:
         elif left <= 0:
             self.timer.value = '<span class="wb-retro-timer-up">Time is up</span>'
         else:
-            self.timer.value = f"\u23f1 {_mm_ss(left)} left"
+            self.timer.value = f"{_mm_ss(left)} left"
 
     # --- acting ---
     def act(self, what: str, action: Callable[[], Any], done: str = "") -> Any:
