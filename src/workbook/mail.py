@@ -33,6 +33,7 @@ import smtplib
 import socket
 import ssl
 import sys
+import textwrap
 import urllib.parse
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -389,7 +390,7 @@ def _plan_invites(store: "Store", cohort: "Cohort", people: Iterable[str] | None
     for m in _recipients(store, cohort.id, people):
         out.append(Planned(
             "invites", m.person_id, m.name, m.email, m.role, f"Your personal link for {cohort.name}", ("home",),
-            (f"this is your personal link to {cohort.name}. It opens your home page: your open forms, "
+            (f"This is your personal link to {cohort.name}. It opens your home page: your open forms, "
              "your goals, your journal and what your coach and cohort shared with you.",
              "The link is yours alone: do not forward it. If it ever stops working, or you think someone "
              "else has it, ask your facilitator for a new one."),
@@ -410,7 +411,7 @@ def _plan_reminders(store: "Store", cohort: "Cohort", people: Iterable[str] | No
         out.append(Planned(
             "reminders", m.person_id, m.name, m.email, m.role, f"{cohort.name}: this week's reflection",
             (f"week {start.date().isoformat()}",),
-            (f"a gentle reminder: you have not written a reflection this week yet (the week of "
+            (f"A gentle reminder: you have not written a reflection this week yet (the week of "
              f"{local_date(start.date())}, until Sunday {sunday.day} {sunday:%B}).",
              "Ten quiet minutes are enough. Open your home page and pick the reflection form."),
             "Open your home page", page_url(base, HOME_PAGE)))
@@ -438,14 +439,14 @@ def _plan_nudges(store: "Store", cohort: "Cohort", people: Iterable[str] | None,
             out.append(Planned(
                 "nudges", mentee.person_id, mentee.name, mentee.email, mentee.role,
                 f"{cohort.name}: time for a check-in with {h.coach_name}", (about,),
-                (f"your check-in with {h.coach_name} was due on {due} ({days} ago).",
+                (f"Your check-in with {h.coach_name} was due on {due} ({days} ago).",
                  f"Agree a time with {h.coach_name}, then write the check-in from your home page."),
                 "Open your check-in", page_url(base, "checkin")))
         if coach is not None and (wanted is None or coach.person_id in wanted):
             out.append(Planned(
                 "nudges", coach.person_id, coach.name, coach.email, coach.role,
                 f"{cohort.name}: check-in with {h.mentee_name} is overdue", (about,),
-                (f"your check-in with {h.mentee_name} was due on {due} ({days} ago).",
+                (f"Your check-in with {h.mentee_name} was due on {due} ({days} ago).",
                  "Your coach page shows your mentees, when each check-in is due, and lets you schedule the next."),
                 "Open your coach page", page_url(base, "coach")))
     return out
@@ -491,8 +492,10 @@ def compose(p: Planned, *, sender: str, link: str, cohort: "Cohort", now: dt.dat
     zone = _zone(cohort)
     sent_at = local_time(now, zone)
     footer = (f"You get this because you are a member of {cohort.name}. "
-              f"Sent {sent_at}. Questions? Reply to your facilitator.")
-    text = "\n\n".join([f"Hello {p.name},", *p.paragraphs, f"{p.link_label}: {link}", "--", footer]) + "\n"
+              f"Sent {sent_at}. Questions? Ask your facilitator.")
+    # Plain text wrapped at 72 columns; the link on a line of its own, never broken.
+    text = "\n\n".join([f"Hello {p.name},", *map(_wrap, p.paragraphs), f"{p.link_label}:\n{link}",
+                         f"-- \n{_wrap(footer)}"]) + "\n"
     body = "".join(f"<p>{html.escape(par)}</p>\n" for par in p.paragraphs)
     markup = (f"<!DOCTYPE html>\n<html><body style=\"font-family: sans-serif; line-height: 1.4\">\n"
               f"<p>Hello {html.escape(p.name)},</p>\n{body}"
@@ -509,6 +512,10 @@ def compose(p: Planned, *, sender: str, link: str, cohort: "Cohort", now: dt.dat
     msg.set_content(text)
     msg.add_alternative(markup, subtype="html")
     return msg
+
+
+def _wrap(paragraph: str) -> str:
+    return textwrap.fill(paragraph, width=72, break_long_words=False, break_on_hyphens=False)
 
 
 def resolve_sender(cohort: "Cohort", sender: str | None = None) -> str:
