@@ -224,12 +224,80 @@ def cohort_list(ctx: click.Context) -> None:
 @click.pass_context
 @clean_errors
 def people(ctx: click.Context, cohort_id: str, role: str | None) -> None:
-    """List the people of a cohort."""
+    """List the people of a cohort, with whom each is paired (the pairings in force)."""
+    from .mentoring import pairs_in_force
+
     store = open_store(ctx)
     store.get_cohort(cohort_id)
+    names = store.member_names(cohort_id)
+    paired: dict[str, list[str]] = {}
+    for p in pairs_in_force(store, cohort_id):  # matching's pairings, else the roster's coach column
+        paired.setdefault(p.mentee_id, []).append(f"coach {names.get(p.coach_id, p.coach_id)} ({p.coach_id})")
+        paired.setdefault(p.coach_id, []).append(f"mentee {names.get(p.mentee_id, p.mentee_id)} ({p.mentee_id})")
     for m in store.find_members(cohort_id, role):
-        coach = f" coach={m.coach_id}" if m.coach_id else ""
-        click.echo(f"{m.person_id:<12} {m.role:<12} {m.name} <{m.email}>{coach}")
+        with_whom = f"  paired with: {', '.join(paired[m.person_id])}" if m.person_id in paired else ""
+        click.echo(f"{m.person_id:<12} {m.role:<12} {m.name} <{m.email}>{with_whom}")
+
+
+@main.command()
+@click.argument("cohort_id")
+@click.option("--overdue", is_flag=True, help="Only pairs past their next check-in date.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+@clean_errors
+def checkins(ctx: click.Context, cohort_id: str, overdue: bool, fmt: str) -> None:
+    """Check-ins per pair: health status, cadence and next due date; overdue first, "not a good fit" flagged."""
+    from .mentoring import pair_health
+
+    store = open_store(ctx)
+    rows = pair_health(store, _facilitator(store, cohort_id))
+    if overdue:
+        rows = [h for h in rows if h.overdue_days > 0]
+    if fmt == "json":
+        click.echo(json.dumps([dict(coach_id=h.coach_id, coach=h.coach_name, mentee_id=h.mentee_id,
+                                    mentee=h.mentee_name, status=h.status, reasons=list(h.reasons),
+                                    overdue_days=h.overdue_days, next_due=h.next_due.isoformat(),
+                                    last_checkin=h.last_checkin.isoformat() if h.last_checkin else None,
+                                    cadence_days=h.cadence_days, fit=h.fit) for h in rows], indent=2))
+        return
+    if not rows:
+        click.echo("No pairs overdue." if overdue else f"No pairs in {cohort_id}: run `workbook match "
+                   f"{cohort_id} --apply`, or name coaches in the roster.")
+        return
+    flagged = [h for h in rows if h.fit == "not a good fit"]
+    click.echo(f"{'status':<18} {'overdue':>7}  {'next due':<10}  {'last check-in':<16}  pair")
+    for h in rows:
+        mark = "  ** not a good fit **" if h.fit == "not a good fit" else ""
+        why = f"  ({'; '.join(h.reasons)})" if h.reasons else ""
+        click.echo(f"{h.status:<18} {h.overdue_days:>7}  {h.next_due.isoformat():<10}  "
+                   f"{_local(store, cohort_id, h.last_checkin):<16}  {h.coach_name} -> {h.mentee_name}{mark}{why}")
+    if flagged:
+        click.echo(f"{len(flagged)} pair(s) flagged \"not a good fit\" by the mentee: "
+                   + ", ".join(f"{h.coach_name} -> {h.mentee_name}" for h in flagged))
+
+
+@main.command("goals")
+@click.argument("cohort_id")
+@click.option("--person", default=None, help="Only this person's goals.")
+@click.pass_context
+@clean_errors
+def goals_cmd(ctx: click.Context, cohort_id: str, person: str | None) -> None:
+    """Goals of a cohort (or one person): status, progress, target date and measure."""
+    from . import goals
+
+    store = open_store(ctx)
+    viewer = _facilitator(store, cohort_id)
+    names = store.member_names(cohort_id)
+    people_ids = [person] if person else sorted({g.person_id for g in store.find_goals(cohort_id)})
+    shown = 0
+    for pid in people_ids:
+        for g in goals.goals_of(store, viewer, pid):
+            shown += 1
+            target = g.target_date.isoformat() if g.target_date else "-"
+            click.echo(f"{names.get(pid, pid):<24} {g.status:<9} {g.progress:>3}%  {target:<10}  {g.title}"
+                       + (f"  [measure: {g.measure}]" if g.measure else ""))
+    if not shown:
+        click.echo("No goals yet.")
 
 
 @main.group()
