@@ -208,13 +208,13 @@ class GoalPanelRow:
         buttons: list[widgets.Widget] = []
         if g.status in ("proposed", "agreed"):
             buttons.append(CommentRow._button("Edit", "wb-goal-edit", self.start_edit))
-        if g.status == "proposed" and getattr(g, "proposed_by", me) != me:
+        if g.status == "proposed" and access.can_agree_goal(self.panel.view.ctx.store, self.panel.view.ctx.viewer, g):
             buttons.append(CommentRow._button("Agree", "wb-goal-agree", self.agree, "success"))
         if g.status in ("proposed", "agreed"):
             buttons.append(CommentRow._button("Reached", "wb-goal-reached", lambda: self.set_status("reached"),
                                               "success"))
             buttons.append(CommentRow._button("Dropped", "wb-goal-dropped", lambda: self.set_status("dropped")))
-        proposed = getattr(g, "proposed_by", "")
+        proposed = g.proposed_by
         who = ""
         if g.status == "proposed":
             who = ("You proposed it; waiting for your mentee to agree." if proposed == me
@@ -386,8 +386,9 @@ class CoachView:
         self.table.add_class("wb-coach-health")
         self.reload_health()
         viewer = ctx.check()
+        # This visit is recorded first; "new" is what came since the visit before it.
+        coach.mark_visit(ctx.store, viewer, now=now)
         self.new = list(coach.new_since_last_visit(ctx.store, viewer))
-        coach.mark_visit(ctx.store, viewer)  # the next visit counts from now
         self.new_box = widgets.HTML(self._new_html())
         self.new_box.add_class("wb-coach-new")
         mine = self.mentees()

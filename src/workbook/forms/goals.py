@@ -7,13 +7,13 @@ shows what it says. :class:`GoalEditor` is shared with the coach page (a coach p
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
+from .. import access
 from .entry import FormContext, guarded_save
 from .fields import set_messages, text_html, text_widget
 from .home import PAGE_STYLE, goal_line, section
@@ -48,7 +48,7 @@ class GoalEditor:
         self.what = widgets.Text(value=goal.title if goal else "", placeholder="What do you want to achieve?",
                                  layout=wide)
         self.what.add_class("wb-goal-what")
-        self.measure = widgets.Text(value=getattr(goal, "measure", "") or "" if goal else "",
+        self.measure = widgets.Text(value=goal.measure if goal else "",
                                     placeholder="How will you know you got there?", layout=wide)
         self.measure.add_class("wb-goal-measure")
         self.target = widgets.DatePicker(value=goal.target_date if goal else None)
@@ -179,12 +179,18 @@ class GoalRow:
                                            tooltip="Agree this goal your coach proposed")
         self.agree_button.add_class("wb-goal-agree")
         self.agree_button.on_click(lambda _b: self.agree())
+        self.reached_button = widgets.Button(description="Reached", tooltip="I reached this goal")
+        self.reached_button.add_class("wb-goal-reached")
+        self.reached_button.on_click(lambda _b: self.set_status("reached"))
+        self.dropped_button = widgets.Button(description="Drop", tooltip="This goal no longer fits")
+        self.dropped_button.add_class("wb-goal-dropped")
+        self.dropped_button.on_click(lambda _b: self.set_status("dropped"))
         self.editor: GoalEditor | None = None
         self.show()
 
     def _waiting_for_me(self) -> bool:
-        g = self.goal
-        return g.status == "proposed" and getattr(g, "proposed_by", "") not in ("", self.view.ctx.viewer.person_id)
+        ctx = self.view.ctx
+        return self.goal.status == "proposed" and access.can_agree_goal(ctx.store, ctx.viewer, self.goal)
 
     def show(self) -> None:
         """The read-only view."""
@@ -194,6 +200,8 @@ class GoalRow:
             buttons.append(self.edit_button)
         if self._waiting_for_me():
             buttons.append(self.agree_button)
+        if self.goal.status in ("proposed", "agreed"):
+            buttons += [self.reached_button, self.dropped_button]
         note = []
         if self._waiting_for_me():
             note = [text_widget("Your coach proposed this goal: agree it, or edit it first.", "wb-help")]
@@ -211,20 +219,32 @@ class GoalRow:
         self.show()
         self.status.value = text_html("Goal saved.", "wb-ok")
 
-    def agree(self) -> "Goal | None":
-        """Agree the coach's proposal."""
-        from .. import goals
-
-        ctx = self.view.ctx
-        done = guarded_save(self.status, "agreeing a goal",
-                            lambda: goals.agree_goal(ctx.store, ctx.check(), self.goal.id),
+    def _act(self, what: str, action: Callable[[], "Goal"], done_text: str) -> "Goal | None":
+        done = guarded_save(self.status, what, action,
                             lambda exc: set_messages(self.status, [m for ms in exc.by_field().values() for m in ms]
                                                      or [str(exc)]))
         if done is not None:
             self.goal = done
             self.show()
-            self.status.value = text_html("Agreed: your coach sees it as agreed.", "wb-ok")
+            self.status.value = text_html(done_text, "wb-ok")
         return done
+
+    def agree(self) -> "Goal | None":
+        """Agree the coach's proposal."""
+        from .. import goals
+
+        ctx = self.view.ctx
+        return self._act("agreeing a goal", lambda: goals.agree_goal(ctx.store, ctx.check(), self.goal.id),
+                         "Agreed: your coach sees it as agreed.")
+
+    def set_status(self, status: str) -> "Goal | None":
+        """Mark the goal reached or dropped."""
+        from .. import goals
+
+        ctx = self.view.ctx
+        return self._act(f"marking a goal {status}",
+                         lambda: goals.set_goal_status(ctx.store, ctx.check(), self.goal.id, status),
+                         "Well done!" if status == "reached" else "Dropped.")
 
 
 def goals_page(query: str | None = None, store: "Store | None" = None) -> Page:

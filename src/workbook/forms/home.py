@@ -23,13 +23,11 @@ from .fields import set_messages, text_html, text_widget
 from .pages import HOME_PAGE, Page, _shell, guarded_page, page_link
 
 if TYPE_CHECKING:
-    from ..store import Goal, Store
+    from ..store import Comment, Goal, Store
 
 log = logging.getLogger(__name__)
 
 KIND = HOME_PAGE
-#: The pulse question's answers, as :func:`workbook.mentoring.submit_pulse` takes them.
-PULSE_ANSWERS = ("good fit", "still deciding", "not a good fit")
 HOME_UNAVAILABLE = "Your home page could not be loaded just now. Please reload it in a minute."
 
 #: Styles of the mentoring pages (home, goals, kudos, coach), on top of :data:`workbook.html.STYLE`.
@@ -88,7 +86,7 @@ def day(value: dt.date | None) -> str:
 
 def goal_line(goal: "Goal") -> str:
     """HTML of one goal: what, status chip, progress, how measured, target date (all escaped)."""
-    measure = getattr(goal, "measure", "") or ""
+    measure = goal.measure
     parts = [f'<span class="wb-goal-title"><b>{esc(goal.title)}</b></span> {chip(goal.status)}',
              f' <span class="wb-help">{int(goal.progress)}%</span>']
     details = []
@@ -128,6 +126,10 @@ def nav_links(ctx: FormContext) -> widgets.HTML:
     return box
 
 
+def _utc(at: dt.datetime) -> dt.datetime:
+    return at.replace(tzinfo=dt.timezone.utc) if at.tzinfo is None else at
+
+
 def _items(lines: Iterable[str], empty: str) -> widgets.HTML:
     rows = [f"<li>{line}</li>" for line in lines]
     return widgets.HTML(f"<ul>{''.join(rows)}</ul>" if rows else text_html(empty, "wb-help"))
@@ -141,6 +143,7 @@ class HomeView:
         self.now = now
         self.data: Any = None
         self.notices: list[Any] = []
+        self.new_comments: list[Comment] = []
         self.names: dict[str, str] = ctx.store.member_names(ctx.viewer.cohort_id)
         self.status = widgets.HTML("")
         self.status.add_class("wb-home-status")
@@ -149,6 +152,7 @@ class HomeView:
         self.done_buttons: dict[int, widgets.Button] = {}
         self.pulse: widgets.RadioButtons | None = None
         self.pulse_button: widgets.Button | None = None
+        self.pulse_status = widgets.HTML("")
         self.seen_button = widgets.Button(description="Mark as read", tooltip="Hide these notices until there are new ones")
         self.seen_button.add_class("wb-notices-seen")
         self.seen_button.on_click(lambda _b: self.mark_seen())
@@ -169,20 +173,38 @@ class HomeView:
         viewer = self.ctx.check()
         try:
             self.data = home.home(self.ctx.store, viewer, now=self.now)
-            self.notices = list(home.notices(self.ctx.store, viewer))
+            self.notices = list(self.data.notices)
+            self.new_comments = self._new_comments(viewer)
         except WorkbookError:
             log.exception("loading the home page failed")
             set_messages(self.status, [HOME_UNAVAILABLE])
             return
         self.body.children = self._sections()
 
+    def _new_comments(self, viewer: Any) -> list["Comment"]:
+        """The released coach comments the unseen comment notices tell about, newest first.
+
+        A notice never holds the comment; the comment itself comes the journal's way
+        (:func:`workbook.access.journal`, :func:`workbook.access.visible_comments`): released
+        comments on the viewer's own entries, released since the oldest unseen comment notice.
+        """
+        from .. import access
+
+        told = [_utc(n.created_at) for n in self.data.new_comments]
+        if not told:
+            return []
+        entries = access.journal(self.ctx.store, viewer)
+        comments = [c for c in access.visible_comments(self.ctx.store, viewer, entries)
+                    if c.released_at is not None and _utc(c.released_at) >= min(told)]
+        return sorted(comments, key=lambda c: _utc(c.released_at or c.created_at), reverse=True)
+
     def _sections(self) -> list[widgets.Widget]:
         d = self.data
         out: list[widgets.Widget] = []
         if self.notices:
             out.append(self._notices())
-        if getattr(d, "pulse", None) is not None:
-            out.append(self._pulse(d.pulse))
+        if d.pulse_due is not None:
+            out.append(self._pulse(d.pulse_due))
         out.append(self._forms())
         out.append(self._goals())
         out.append(self._actions())
@@ -195,19 +217,29 @@ class HomeView:
         zone = self.ctx.zone
         lines = []
         for n in self.notices:
-            link = f" {page_link(n.link_page, 'Open')}" if getattr(n, "link_page", None) else ""
+            link = f" {page_link(n.link_page, 'Open')}" if n.link_page and n.link_page != KIND else ""
             lines.append(f"{esc(n.text)} <span class='wb-help'>{esc(local(n.at, zone))}</span>{link}")
-        box = section("New for you", [_items(lines, ""), self.seen_button], "wb-notices")
-        return box
+        parts: list[widgets.Widget] = [_items(lines, "")]
+        if self.new_comments:
+            shown = []
+            for c in self.new_comments:
+                when = local(c.released_at or c.created_at, zone)
+                shown.append(text_html(f"{self.name_of(c.author_id)}, {when}", "wb-entry-meta")
+                             + text_html(c.body, "wb-coach-comment"))
+            parts.append(widgets.HTML('<div class="wb-new-comments">' + "".join(shown)
+                                      + page_link("journal", "Read them with your entries in My journal") + "</div>"))
+        return section("New for you", [*parts, self.seen_button], "wb-notices")
 
     def _pulse(self, pair: Any) -> widgets.Widget:
-        coach = getattr(pair, "coach_name", "") or "your coach"
+        from ..mentoring import PULSE_ANSWERS
+
+        coach = pair.coach_name or "your coach"
         self.pulse = widgets.RadioButtons(options=list(PULSE_ANSWERS), value=None)
         self.pulse.add_class("wb-pulse-answer")
         self.pulse_button = widgets.Button(description="Send", button_style="primary")
         self.pulse_button.add_class("wb-pulse-send")
         self.pulse_button.on_click(lambda _b: self.submit_pulse())
-        self.pulse_status = widgets.HTML("")
+        self.pulse_status.value = ""
         return section("One question", [
             text_widget(f"After your first check-in: is {coach} a good fit as your coach? "
                         "Only your facilitator and your coach see the answer.", "wb-intro"),
@@ -216,24 +248,25 @@ class HomeView:
     def _forms(self) -> widgets.Widget:
         d = self.data
         lines = []
-        for f in getattr(d, "open_forms", ()) or ():
-            lines.append(page_link(f.page, f.title, "wb-form-link", exercise=f.exercise_id))
-        retro = getattr(d, "running_retro", None)
+        retro = d.running_retro
         if retro is not None:
-            title = getattr(retro, "title", None) or "the retro"
-            lines.append(page_link("retro", f"Join the running retro: {title}", "wb-retro-link"))
+            lines.append(page_link("retro", f"Join the running retro: {retro.title or 'the retro'}", "wb-retro-link"))
+        for f in d.open_forms:
+            if retro is not None and f.session_id == retro.id:
+                continue  # the running retro's link is above
+            params = {"session": str(f.session_id)} if f.session_id is not None else {"exercise": f.exercise_id}
+            lines.append(page_link(f.page, f.title, "wb-form-link", **params))
         return section("Your forms", [_items(lines, "No forms are waiting for you right now.")], "wb-home-forms")
 
     def _goals(self) -> widgets.Widget:
-        goals = list(getattr(self.data, "goals", ()) or ())
-        lines = [goal_line(g) for g in goals]
+        lines = [goal_line(g) for g in self.data.goals]
         more = widgets.HTML(page_link("goals", "Set or edit your goals", "wb-goals-link"))
         return section("Your goals", [_items(lines, "No goals yet."), more], "wb-home-goals")
 
     def _actions(self) -> widgets.Widget:
         self.done_buttons = {}
         rows: list[widgets.Widget] = []
-        for item in getattr(self.data, "actions", ()) or ():
+        for item in self.data.actions:
             due = f" (due {day(item.due)})" if item.due else ""
             label = widgets.HTML(text_html(f"{item.text}{due}", "wb-action-text"))
             if item.status == "open":
@@ -253,20 +286,16 @@ class HomeView:
 
     def _progress(self) -> widgets.Widget:
         d = self.data
-        streak = getattr(d, "streak", None)
-        parts = []
-        if streak is not None:
-            current, longest = getattr(streak, "current", 0), getattr(streak, "longest", 0)
-            parts.append(text_html(f"Writing streak: {current} week{'s' if current != 1 else ''} in a row "
-                                   f"(longest {longest}).", "wb-streak"))
-        milestones = list(getattr(d, "milestones", ()) or ())
+        current, longest = d.streak.current, d.streak.longest
+        parts = [text_html(f"Reflection streak: {current} week{'s' if current != 1 else ''} in a row "
+                           f"(longest {longest}).", "wb-streak")]
         lines = [f"{esc(m.title)} <span class='wb-help'>{esc(local(m.achieved_at, self.ctx.zone))}</span>"
-                 for m in milestones]
+                 for m in d.milestones]
         return section("Your progress", [widgets.HTML("".join(parts)), text_widget("Milestones", "wb-prompt-text"),
                                          _items(lines, "No milestones yet.")], "wb-home-progress")
 
     def _kudos(self) -> widgets.Widget:
-        kudos = list(getattr(self.data, "kudos", ()) or ())
+        kudos = self.data.kudos_received
         lines = [f"<span class='wb-kudos-text'>{esc(k.message)}</span> <span class='wb-help'>from "
                  f"{esc(self.name_of(k.from_id))}</span>" for k in kudos]
         more = widgets.HTML(page_link("kudos", "Thank someone, see the kudos wall", "wb-kudos-link"))
@@ -327,4 +356,4 @@ def _home(ctx: FormContext, now: dt.datetime | None) -> Page:
                 extra={"home": view})
 
 
-__all__ = ["CHIP_COLOURS", "HomeView", "PAGE_STYLE", "PULSE_ANSWERS", "chip", "goal_line", "home_page", "section"]
+__all__ = ["CHIP_COLOURS", "HomeView", "PAGE_STYLE", "chip", "goal_line", "home_page", "section"]

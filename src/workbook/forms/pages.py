@@ -115,7 +115,8 @@ def _shell(kind: str, children: list[widgets.Widget], *, home: bool = True) -> w
     top: list[widgets.Widget] = [widgets.HTML(STYLE)]
     if home and kind != HOME_PAGE:
         link = page_link(HOME_PAGE, "\u2190 Home", "wb-home-link")
-        top.append(widgets.HTML(f'<div class="wb-nav">{link}</div>'))
+        top.append(widgets.HTML(f'<style>.wb-page a {{ color: #1565c0; text-decoration: underline; }}</style>'
+                                f'<div class="wb-nav">{link}</div>'))
     box = widgets.VBox([*top, *children], layout=widgets.Layout(width="100%"))
     box.add_class("wb-page")
     box.add_class(f"wb-page-{kind}")
