@@ -306,3 +306,57 @@ def test_old_form_entries_still_make_cards(example: Store) -> None:
     _to_vote(example, s.id)
     _unchanged(example, lambda: retro.vote(example, v("p03"), secret.id), AccessDenied)
     assert retro.vote(example, v("p03"), b.cards["start"][0].id) == 2
+
+
+def test_cohort_report_lists_a_carried_item_once(example: Store) -> None:
+    from workbook.reports.views.cohort import CohortReport
+
+    sessions = []
+    for n in (1, 2, 3):
+        s = retro.open_session(example, FAC, "4ls", f"Retro {n}")
+        for earlier in retro.review_items(example, FAC, s.id):
+            retro.review_item(example, FAC, s.id, earlier.id, "carried")
+        if n == 1:
+            retro.add_action(example, FAC, s.id, "Book the big room", owner_id="p01")
+        retro.close_session(example, FAC, s.id)
+        sessions.append(s)
+    html = CohortReport.load(example, "example").action_items().html
+    assert html.count("Book the big room") == 1
+    assert "Retro 3" in html and example.member_names("example")["p01"] in html
+
+
+def test_a_legacy_copied_item_is_listed_once_after_the_upgrade(tmp_path) -> None:
+    """An older workbook copied an open item into the next retro and left the original open: the
+    migration marks the original carried, so the item is listed once (and the downgrade undoes it)."""
+    from alembic import command
+
+    from workbook import import_cohort
+    from workbook.store.core import _alembic_config
+
+    from .conftest import EXAMPLE
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = Store(url)
+    import_cohort(store, EXAMPLE)
+    s1 = store.add_session("example", "4ls")
+    s2 = store.add_session("example", "4ls")
+    store.add_entry("example", "p01", "4ls", {"liked": ["Pairing"]}, session_id=s1.id)
+    [card] = store.find_cards(s1.id)
+    store.add_vote(card.id, "p02", limit=3)
+    with store.engine.begin() as conn:
+        command.downgrade(_alembic_config(conn), "0003_erasures")
+        conn.exec_driver_sql("INSERT INTO action_items (id, cohort_id, session_id, text, owner_id, status, carried_from,"
+                             " created_at, updated_at) VALUES (1, 'example', ?, 'Book', 'p01', 'open', NULL, "
+                             "'2026-01-01', '2026-01-01'), (2, 'example', ?, 'Book', 'p01', 'open', 1, "
+                             "'2026-01-02', '2026-01-02')", (s1.id, s2.id))
+        assert conn.exec_driver_sql("SELECT card_id, voter_id FROM retro_votes").all() == [(card.id, "p02")]
+    store.close()
+    store = Store(url, check_version=False)
+    store.upgrade()
+    store.close()
+    store = Store(url)
+    assert [(i.id, i.status) for i in retro.action_items(store, FAC, status=None)] == [(2, "open")]
+    assert [i.id for i in retro.my_actions(store, v("p01"))] == [2]
+    [vote] = store.find_votes(s1.id)  # the old vote kept, with its session and slot
+    assert (vote.card_id, vote.voter_id, vote.slot, vote.group_id) == (card.id, "p02", 1, None)
+    store.close()

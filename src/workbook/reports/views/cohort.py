@@ -143,10 +143,15 @@ class CohortReport:
     def action_items(self) -> Block:
         """Open action items, overdue ones highlighted."""
         today = dt.datetime.now(ZoneInfo(self.cohort.timezone)).date()  # the cohort's today, not the server's
-        items = self.store.find_action_items(self.cohort.id, status="open")
-        rows = [(i.text, self.names.get(i.owner_id or "", i.owner_id or "nobody yet"), i.due)
+        from ... import retro
+
+        # Each item once: a carried item moved to the later retro (retro.review_item), it is not copied.
+        items = retro.action_items(self.store, access.batch_audience(self.cohort.id), status="open")
+        titles = {s.id: s.title for s in self.store.find_sessions(self.cohort.id)}
+        rows = [(i.text, self.names.get(i.owner_id or "", "a former member") if i.owner_id else "nobody yet", i.due,
+                 titles.get(i.session_id or 0, ""))
                 for i in items]
-        return table(["action", "owner", "due"], rows,
+        return table(["action", "owner", "due", "retro"], rows,
                      alert=lambda n: (due := items[n].due) is not None and due < today,
                      empty="No open action items.")
 
