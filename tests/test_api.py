@@ -14,7 +14,7 @@ PINNED = [
     "readable_entries", "revoke", "access", "retro", "__version__",
     "create_links", "revoke_links", "export_cohort", "export_person", "erase_person", "generate_sample",
     "propose", "apply", "MatchOptions", "generate_reports", "plan_reports", "serve", "ServeOptions",
-    "open_retro", "current_retro",
+    "open_retro", "current_retro", "open_session", "running_retros", "export_retro",
 ]
 
 

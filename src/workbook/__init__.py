@@ -24,6 +24,7 @@ _LAZY = {
     "generate_reports": "workbook.reports", "plan_reports": "workbook.reports",
     "serve": "workbook.serve", "ServeOptions": "workbook.serve",
     "open_retro": "workbook.retro", "current_retro": "workbook.retro",
+    "open_session": "workbook.retro", "running_retros": "workbook.retro", "export_retro": "workbook.retro",
 }
 
 
@@ -46,5 +47,5 @@ __all__ = [
     "readable_entries", "revoke", "access", "retro", "__version__",
     "create_links", "revoke_links", "export_cohort", "export_person", "erase_person", "generate_sample",
     "propose", "apply", "MatchOptions", "generate_reports", "plan_reports", "serve", "ServeOptions",
-    "open_retro", "current_retro",
+    "open_retro", "current_retro", "open_session", "running_retros", "export_retro",
 ]
