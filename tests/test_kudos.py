@@ -48,3 +48,14 @@ def test_kudos_to_another_cohort_or_from_outside(example: Store) -> None:
         kudos.give_kudos(example, P01, "zz", "Thanks", shared_with_cohort=True)
     with pytest.raises(AccessDenied):
         kudos.give_kudos(example, Viewer("p01", "other", "participant"), "p02", "Thanks", shared_with_cohort=True)
+
+
+def test_receivers_report_shows_kudos_by_audience(example: Store) -> None:
+    from workbook.reports.views.participant import ParticipantReport
+
+    kudos.give_kudos(example, P01, "p02", "WALL-thanks", shared_with_cohort=True)
+    kudos.give_kudos(example, P03, "p02", "PRIVATE-thanks", shared_with_cohort=False)
+    own = ParticipantReport.load(example, "example", "p02", viewer=P02).kudos().html
+    assert "WALL-thanks" in own and "PRIVATE-thanks" in own
+    batch = ParticipantReport.load(example, "example", "p02").kudos().html  # the facilitator's file
+    assert "WALL-thanks" in batch and "PRIVATE-thanks" not in batch and "1 more kudos message only for them" in batch

@@ -81,7 +81,7 @@ def checkin_cadence(checkins: Iterable["Entry"], cadence: int, *, start: dt.date
 
 
 def goal_table(goals: Sequence["Goal"], history: Sequence["GoalProgress"]) -> "pd.DataFrame":
-    """Goals with their current progress, status, target date, updates and last update time."""
+    """Goals with their current progress, status, target date, updates, last update time and measure."""
     import pandas as pd
 
     updates: dict[int, list["GoalProgress"]] = {}
@@ -91,8 +91,8 @@ def goal_table(goals: Sequence["Goal"], history: Sequence["GoalProgress"]) -> "p
     for g in goals:
         hs = updates.get(g.id, [])
         rows.append(dict(goal=g.title, progress=int(g.progress), status=g.status, target=g.target_date,
-                         updates=len(hs), last_update=hs[-1].created_at if hs else None))
-    return pd.DataFrame(rows, columns=["goal", "progress", "status", "target", "updates", "last_update"])
+                         updates=len(hs), last_update=hs[-1].created_at if hs else None, measure=g.measure))
+    return pd.DataFrame(rows, columns=["goal", "progress", "status", "target", "updates", "last_update", "measure"])
 
 
 _NORM = re.compile(r"[^\w\s]+")

@@ -110,9 +110,9 @@ class MenteeReport:
     def goals(self) -> Block:
         """The mentee's goals and their progress (titles and percentages; progress from entries shown only)."""
         frame = mentoring.goal_table(self.shown.goals, self.shown.goal_history)
-        rows = [(r.goal, progress_bar(r.progress), r.status, r.target, local_date(r.last_update, self.cohort))
-                for r in frame.itertuples()]
-        return (table(["goal", "progress", "status", "target date", "last update"], rows, raw_columns=[1],
+        rows = [(r.goal, r.measure or "", progress_bar(r.progress), r.status, r.target,
+                 local_date(r.last_update, self.cohort)) for r in frame.itertuples()]
+        return (table(["goal", "measure", "progress", "status", "target date", "last update"], rows, raw_columns=[2],
                       empty="No goals set yet.") + progress_left_out(self.shown.progress_withheld))
 
     def blockers(self) -> Block:

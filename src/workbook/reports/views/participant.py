@@ -123,23 +123,31 @@ class ParticipantReport:
         """Goals with progress bars and check-ins written (progress recorded in entries not shown is left out)."""
         frame = self._goal_table()
         checkins = sum(1 for e in self.entries if e.kind == "checkin")
-        rows = [(r.goal, progress_bar(r.progress), r.status, r.target, r.updates, local_date(r.last_update, self.cohort))
-                for r in frame.itertuples()]
-        return (table(["goal", "progress", "status", "target date", "updates", "last update"], rows,
-                      raw_columns=[1], empty="No goals set yet.")
+        rows = [(r.goal, r.measure or "", progress_bar(r.progress), r.status, r.target, r.updates,
+                 local_date(r.last_update, self.cohort)) for r in frame.itertuples()]
+        return (table(["goal", "measure", "progress", "status", "target date", "updates", "last update"], rows,
+                      raw_columns=[2], empty="No goals set yet.")
                 + note(f"{checkins} mentorship check-ins in this period.")
                 + progress_left_out(self.shown.progress_withheld))
 
     def kudos(self) -> Block:
-        """Kudos received in the period."""
-        rows = [(local(k.created_at, self.cohort), self.names.get(k.from_id, k.from_id), k.message)
-                for k in self.store.find_kudos(self.cohort.id, to_id=self.person_id)
-                if self.period.contains(k.created_at)]
-        return table(["when", "from", "message"], rows, empty="No kudos in this period.")
+        """Kudos received in the period: all of them on the receiver's own page; in a page written for
+        someone else, only those shared with the cohort (the others are counted)."""
+        received = [k for k in self.store.find_kudos(self.cohort.id, to_id=self.person_id)
+                    if self.period.contains(k.created_at)]
+        shown = [k for k in received if access.can_see_kudos(self.viewer, k)]
+        rows = [(local(k.created_at, self.cohort), self.names.get(k.from_id, k.from_id), k.message) for k in shown]
+        out = table(["when", "from", "message"], rows, empty="No kudos in this period.")
+        if len(shown) < len(received):
+            out += note(f"{plural(len(received) - len(shown), 'more kudos message', 'more kudos messages')} "
+                        "only for them (not shown here).")
+        return out
 
     def milestones(self) -> Block:
-        """Milestones reached in the period."""
-        rows = [(local(m.achieved_at, self.cohort), m.title)
+        """Milestones reached in the period (by a rule, or recorded by a facilitator or coach)."""
+        rows = [(local(m.achieved_at, self.cohort), m.title,
+                 "by rule" if m.rule else f"recorded by {self.names.get(m.recorded_by or '', 'a facilitator')}",
+                 m.due.isoformat() if m.due else "")
                 for m in self.store.find_milestones(self.cohort.id, self.person_id)
                 if self.period.contains(m.achieved_at)]
-        return table(["when", "milestone"], rows, empty="No milestones recorded in this period.")
+        return table(["when", "milestone", "how", "due"], rows, empty="No milestones recorded in this period.")
