@@ -447,3 +447,31 @@ def test_cli_send(tmp_path: Path, smtp: Any, monkeypatch: pytest.MonkeyPatch) ->
     res = runner.invoke(main, ["--db", db, "send", "example", "reminders", "--base-url", "not a url"])
     assert res.exit_code != 0 and res.output.startswith("Error:")
     store.close()
+
+
+@pytest.mark.slow
+def test_links_in_the_mail_open_the_pages_of_a_real_server(tmp_path: Path, smtp: Any) -> None:
+    """The invitation's home link opens the home page of `workbook serve`; a reminder's keyless link then
+    opens it too, with the cookie the personal link left in the browser; a made-up key opens nothing."""
+    from tests.browser_support import running_server
+    from tests.widget_client import load_page
+
+    db = f"sqlite:///{tmp_path / 'data' / 'wb.db'}"
+    store = Store(db)
+    import_cohort(store, EXAMPLE)
+    mailer = smtp()
+    with running_server(tmp_path, db) as server:
+        send(store, "example", "invites", people=["p02"], smtp_url=mailer.url, sender=SENDER, base_url=server.url)
+        send(store, "example", "reminders", people=["p02"], smtp_url=mailer.url, sender=SENDER,
+             base_url=server.url)
+        invite, reminder = (parts(m)[0] for m in mailer.messages)
+        [home] = re.findall(r"http://127\.0\.0\.1:\d+/voila/render/home\.ipynb\?key=[\w\-]+", invite)
+        first = load_page(home)
+        assert first.status == 200 and "widget-view+json" in first.html and "not valid" not in first.html
+        [keyless] = re.findall(r"http://127\.0\.0\.1:\d+/voila/render/home\.ipynb(?=\s)", reminder)
+        cookie = "; ".join(f"{k}={v}" for k, v in first.cookies.items())
+        again = load_page(keyless, cookie=cookie)
+        assert again.status == 200 and "widget-view+json" in again.html
+        stranger = load_page(home.rsplit("=", 1)[0] + "=madeupkeymadeupkeymadeupkey")
+        assert stranger.status == 403 and "not valid" in stranger.html
+    store.close()
