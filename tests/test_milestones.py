@@ -24,7 +24,7 @@ def test_first_checkin_once(example: Store) -> None:
     e = example.add_entry("example", "p01", "mentorship-checkin", {"mood": 3}, created_at=MONDAY)
     assert milestones.evaluate(example, "example", "p01", now=MONDAY - dt.timedelta(days=1)) == []  # not yet
     [m] = milestones.evaluate(example, "example", "p01", now=MONDAY)
-    assert (m.rule, m.entry_id, m.achieved_at, m.title) == ("first-checkin", e.id, MONDAY,
+    assert (m.rule, m.entry_id, m.achieved_at, m.title) == ("first-checkin", e.id, MONDAY,  # earned when written
                                                              "First check-in with a mentor")
     example.add_entry("example", "p01", "mentorship-checkin", {"mood": 3}, created_at=MONDAY + dt.timedelta(days=7))
     assert milestones.evaluate(example, "example", "p01", now=MONDAY + dt.timedelta(days=8)) == []  # idempotent

@@ -34,8 +34,9 @@ class Facts:
     now: dt.datetime
 
 
-#: A rule finds (key, title, entry id) triples; the key makes it idempotent (once per key and person).
-Found = tuple[str, str, "int | None"]
+#: A rule finds (key, title, entry id, when) tuples; the key makes it idempotent (once per key and
+#: person); ``when`` is the moment it was earned (the entry's time; None: the evaluation's ``now``).
+Found = tuple[str, str, "int | None", "dt.datetime | None"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Rule:
 
 def _first_checkin(f: Facts) -> list[Found]:
     first = next((e for e in f.entries if e.kind == "checkin"), None)
-    return [("first-checkin", "First check-in with a mentor", first.id)] if first else []
+    return [("first-checkin", "First check-in with a mentor", first.id, first.created_at)] if first else []
 
 
 def _weeks_in_a_row(f: Facts) -> list[Found]:
@@ -64,18 +65,19 @@ def _weeks_in_a_row(f: Facts) -> list[Found]:
             last = max((e for e in reflections
                         if e.created_at.astimezone(zone).date() - dt.timedelta(
                             days=e.created_at.astimezone(zone).weekday()) == monday), key=lambda e: e.created_at)
-            return [("weekly-reflections-4", f"{WEEKS_IN_A_ROW} weeks of reflections in a row", last.id)]
+            return [("weekly-reflections-4", f"{WEEKS_IN_A_ROW} weeks of reflections in a row", last.id,
+                     last.created_at)]
     return []
 
 
 def _goal_reached(f: Facts) -> list[Found]:
-    return [(f"goal-reached:{g.id}", f"Reached a goal: {g.title}"[:300], None) for g in f.goals
-            if g.status == "reached"]
+    return [(f"goal-reached:{g.id}", f"Reached a goal: {g.title}"[:300], None, min(g.updated_at, f.now))
+            for g in f.goals if g.status == "reached"]
 
 
 def _milestone_reflection(f: Facts) -> list[Found]:
     # The title names the exercise, never its answers (the entry may be private).
-    return [(f"milestone-reflection:{e.id}", "Wrote a milestone reflection", e.id) for e in f.entries
+    return [(f"milestone-reflection:{e.id}", "Wrote a milestone reflection", e.id, e.created_at) for e in f.entries
             if e.exercise_id == MILESTONE_EXERCISE]
 
 
@@ -102,10 +104,10 @@ def evaluate(store: "Store", cohort_id: str, person_id: str, *, now: dt.datetime
     have = {m.rule for m in store.find_milestones(cohort_id, person_id) if m.rule}
     new = []
     for rule in RULES:
-        for key, title, entry_id in rule.find(facts):
+        for key, title, entry_id, when in rule.find(facts):
             if key in have:
                 continue
-            mid = store.add_milestone(cohort_id, person_id, title, entry_id=entry_id, at=now, rule=key,
+            mid = store.add_milestone(cohort_id, person_id, title, entry_id=entry_id, at=when or now, rule=key,
                                       notice=(person_id, "milestone", None, f"Milestone: {title}", "home"))
             have.add(key)
             new.append(store.get_milestone(mid))

@@ -65,6 +65,8 @@ RETRO_CARDS = {
 GOALS = ["Run a team meeting without overrunning", "Give feedback within a week of the event",
          "Present to the steering group with confidence", "Build a stakeholder map for my area",
          "Delegate one recurring task", "Coach a junior colleague through a project"]
+MEASURES = ["My coach and I agree it happened, with an example", "Done three times, noted in my check-ins",
+            "Feedback from two colleagues says it worked"]
 COMMENTS = ["Great observation about separating the person from the plan. What would you do differently next time?",
             "I like the concrete action. How will you know it worked?",
             "This shows real progress since our last check-in.",
@@ -148,10 +150,24 @@ def generate_sample(store: "Store", cohort_id: str, *, seed: int = 7, weeks: int
     mood_base = {p.person_id: rng.randint(2, 4) for p in participants}
     engagement = {p.person_id: rng.uniform(0.45, 0.95) for p in participants}
     vis_choices = ["private"] * 2 + ["coach"] * 5 + ["cohort"] * 3
+    # Mentoring through the API, as people would: a participant proposes a SMART goal, their coach
+    # (or the facilitator when they have none) agrees it the next day.
+    from . import goals as goals_api, kudos as kudos_api, milestones as milestones_api
+    from .access import Viewer
+
+    def viewer(person_id: str) -> Viewer:
+        return Viewer(person_id, cohort_id, next(m.role for m in members if m.person_id == person_id))
+
     goals: dict[str, list[int]] = {}
     for p in participants:
-        goals[p.person_id] = [store.add_goal(cohort_id, p.person_id, g, at=start).id
-                              for g in rng.sample(GOALS, k=2)]
+        goals[p.person_id] = []
+        agreer = next(iter(sorted(store.coaches_of(cohort_id, p.person_id))), facilitator)
+        for g in rng.sample(GOALS, k=2):
+            goal = goals_api.create_goal(store, viewer(p.person_id), p.person_id, g, measure=rng.choice(MEASURES),
+                                         target_date=(start + dt.timedelta(weeks=weeks + 4)).date(), now=start)
+            if agreer:
+                goals_api.agree_goal(store, viewer(agreer), goal.id, now=start + dt.timedelta(days=1))
+            goals[p.person_id].append(goal.id)
     retro_sessions = []
     for week in range(weeks):
         monday = start + dt.timedelta(weeks=week)
@@ -224,10 +240,16 @@ def generate_sample(store: "Store", cohort_id: str, *, seed: int = 7, weeks: int
     kudos = 0
     for _ in range(len(participants)):
         a, b = rng.sample(participants, k=2)
-        store.add_kudos(cohort_id, a.person_id, b.person_id, rng.choice(KUDOS),
-                        at=start + dt.timedelta(days=rng.randint(0, weeks * 7 - 1)))
+        kudos_api.give_kudos(store, viewer(a.person_id), b.person_id, rng.choice(KUDOS),
+                             shared_with_cohort=rng.random() < 0.6,
+                             now=start + dt.timedelta(days=rng.randint(0, weeks * 7 - 1)))
         kudos += 1
+    end = start + dt.timedelta(weeks=weeks)
+    for p in participants:  # the milestone rules, as after each save
+        milestones_api.evaluate(store, cohort_id, p.person_id, now=end)
     for p in rng.sample(participants, k=max(1, len(participants) // 3)):
-        store.add_milestone(cohort_id, p.person_id, "Led a team meeting using the new format",
-                            at=start + dt.timedelta(days=rng.randint(7, weeks * 7 - 1)))
+        by = next(iter(sorted(store.coaches_of(cohort_id, p.person_id))), facilitator)
+        if by:
+            milestones_api.record_milestone(store, viewer(by), p.person_id, "Led a team meeting using the new format",
+                                            now=start + dt.timedelta(days=rng.randint(7, weeks * 7 - 1)))
     return SampleSummary(len(stored), n_sessions, comments, sum(len(g) for g in goals.values()), votes, kudos, items)
