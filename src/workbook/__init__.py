@@ -25,6 +25,11 @@ _LAZY = {
     "serve": "workbook.serve", "ServeOptions": "workbook.serve",
     "open_retro": "workbook.retro", "current_retro": "workbook.retro",
     "open_session": "workbook.retro", "running_retros": "workbook.retro", "export_retro": "workbook.retro",
+    # mentoring (issue 11): pairs and their health, goals, kudos, milestones
+    "pairs_in_force": "workbook.mentoring", "pair_health": "workbook.mentoring",
+    "schedule_checkin": "workbook.mentoring", "submit_pulse": "workbook.mentoring",
+    "create_goal": "workbook.goals", "agree_goal": "workbook.goals", "set_goal_status": "workbook.goals",
+    "give_kudos": "workbook.kudos", "record_milestone": "workbook.milestones",
 }
 
 
@@ -48,4 +53,6 @@ __all__ = [
     "create_links", "revoke_links", "export_cohort", "export_person", "erase_person", "generate_sample",
     "propose", "apply", "MatchOptions", "generate_reports", "plan_reports", "serve", "ServeOptions",
     "open_retro", "current_retro", "open_session", "running_retros", "export_retro",
+    "pairs_in_force", "pair_health", "schedule_checkin", "submit_pulse", "create_goal", "agree_goal",
+    "set_goal_status", "give_kudos", "record_milestone",
 ]
