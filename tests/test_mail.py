@@ -293,6 +293,31 @@ def test_login_to_a_remote_server_without_tls_is_refused() -> None:
             parse_smtp_url(bad)
 
 
+def test_sender_and_base_url_come_from_the_environment_or_the_cohort(monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbook.mail import resolve_base_url, resolve_sender
+    from workbook.store.models import Cohort
+
+    monkeypatch.delenv("WORKBOOK_SMTP_FROM", raising=False)
+    monkeypatch.delenv("WORKBOOK_BASE_URL", raising=False)
+    plain = Cohort("c", "C", "UTC")
+    configured = Cohort("c", "C", "UTC", settings={"mail": {"from": "Team <team@c.org>",
+                                                            "base_url": "https://forms.c.org/wb/"}})
+    with pytest.raises(ConfigError, match="WORKBOOK_SMTP_FROM"):
+        resolve_sender(plain)
+    assert resolve_sender(configured) == "Team <team@c.org>"
+    assert resolve_base_url(plain) == "http://127.0.0.1:8866"
+    assert resolve_base_url(configured) == "https://forms.c.org/wb"
+    monkeypatch.setenv("WORKBOOK_SMTP_FROM", "ops@c.org")
+    monkeypatch.setenv("WORKBOOK_BASE_URL", "https://env.c.org")
+    assert resolve_sender(configured) == "ops@c.org" and resolve_base_url(configured) == "https://env.c.org"
+    assert resolve_base_url(configured, "http://given:1") == "http://given:1"
+    for bad in ("not an address", "a@b.org\r\nBcc: x@y.org"):
+        with pytest.raises(ConfigError):
+            resolve_sender(plain, bad)
+    with pytest.raises(ConfigError):
+        resolve_base_url(plain, "forms.c.org")
+
+
 # --- TLS ----------------------------------------------------------------------------------------
 def test_starttls_is_used_when_offered_and_login_goes_over_it(example: Store, smtp: Any,
                                                               cert: tuple[Path, Path]) -> None:
