@@ -360,3 +360,52 @@ def test_a_legacy_copied_item_is_listed_once_after_the_upgrade(tmp_path) -> None
     [vote] = store.find_votes(s1.id)  # the old vote kept, with its session and slot
     assert (vote.card_id, vote.voter_id, vote.slot, vote.group_id) == (card.id, "p02", 1, None)
     store.close()
+
+
+def test_cohort_defaults_come_from_cohort_toml(example: Store) -> None:
+    import dataclasses
+
+    cohort = example.get_cohort("example")
+    example.save_cohort(dataclasses.replace(cohort, settings={**cohort.settings, "retro": {
+        "votes_per_person": 5, "cap_per_card": 2, "show_authors": True, "timers": {"vote": 60}}}))
+    s = retro.open_session(example, FAC, "4ls")
+    st = retro.retro_state(example, s.id).settings
+    assert (st.votes_per_person, st.cap_per_card, st.show_authors, st.live_cards) == (5, 2, True, False)
+    assert (st.timers["vote"], st.timers["write"]) == (60, 300)
+    example.save_cohort(dataclasses.replace(cohort, settings={**cohort.settings, "retro": {"cap_per_card": "two"}}))
+    with pytest.raises(ValidationError, match="settings") as err:
+        retro.retro_state(example, s.id)
+    assert "cohort.toml [retro] cap_per_card" in str(err.value)
+
+
+def test_the_database_refuses_a_second_vote_in_the_same_slot(example: Store) -> None:
+    """The budget does not rest on the code alone: (session, voter, slot) is unique, slot >= 1."""
+    from workbook import StoreError
+    from workbook.store.schema import retro_votes
+
+    s = retro.open_session(example, FAC, "start-stop-continue", settings={"cap_per_card": 3})
+    a = retro.add_card(example, v("p01"), s.id, "start", "Pairing")
+    _to_vote(example, s.id)
+    retro.vote(example, v("p02"), card_id=a)
+    now = dt.datetime.now(dt.timezone.utc)
+    for slot in (1, 0):
+        with pytest.raises(StoreError, match="refused"):
+            with example._write() as conn:
+                conn.execute(retro_votes.insert().values(session_id=s.id, card_id=a, voter_id="p02", slot=slot,
+                                                         created_at=now))
+    assert example.count_votes(s.id, "p02") == 1
+
+
+def test_erasing_a_voter_takes_their_card_and_group_votes(example: Store) -> None:
+    s = retro.open_session(example, FAC, "start-stop-continue")
+    a = retro.add_card(example, v("p01"), s.id, "start", "Pairing")
+    b = retro.add_card(example, v("p02"), s.id, "start", "Demos")
+    retro.set_phase(example, FAC, s.id, "group")
+    g = retro.group_cards(example, FAC, s.id, "Practices", [a, b])
+    retro.ungroup_cards(example, FAC, [a])
+    _to_vote(example, s.id)
+    retro.vote(example, v("p03"), card_id=a)
+    retro.vote(example, v("p03"), group_id=g)
+    retro.vote(example, v("p04"), group_id=g)
+    example.erase_member("example", "p03", erased_by="test")
+    assert [(x.voter_id, x.group_id) for x in example.find_votes(s.id)] == [("p04", g)]
