@@ -344,3 +344,98 @@ def test_links_that_name_no_retro_get_a_message(example: Store) -> None:
     assert retro_page(link(example, "p01", exercise="no-such-template"), store=example).message is not None
     assert retro_page(link(example, "p01", session="999"), store=example).message is not None
     assert retro_page("key=wrong", store=example).message is not None
+
+
+# --- over the wire: two pages on a served retro, light widget-protocol clients -----------------------
+
+def _html_values(states: dict[str, Any]) -> str:
+    return "\n".join(s["state"].get("value", "") for s in states.values() if s["model_name"] == "HTMLModel")
+
+
+@pytest.mark.slow
+def test_a_card_reaches_another_open_page_by_itself(tmp_path: Path) -> None:
+    """Two served pages; a card added on one appears on the other with no reload (its widget states
+    are polled); a vote past the budget is refused on the page; closing makes the page read-only."""
+    import websockets
+
+    from .browser_support import running_server
+    from .widget_client import Kernel, channels_url, find_widget, load_page
+
+    url = f"sqlite:///{tmp_path / 'data' / 'workbook.db'}"
+    store = Store(url)
+    import_cohort(store, EXAMPLE)
+    sid = int(retro.open_session(store, FAC, EXERCISE, "Wire retro").id)
+    retro.set_phase(store, FAC, sid, "write")
+    retro.update_settings(store, FAC, sid, live_cards=True, votes_per_person=1)
+    keys = {p: access.issue_token(store, "example", p) for p in ("p01", "p02")}
+
+    async def scenario(server: Any) -> None:
+        loads = {p: await asyncio.to_thread(load_page, f"{server.url}/voila/render/retro.ipynb?key={k}")
+                 for p, k in keys.items()}
+        socks = {p: await websockets.connect(channels_url(server.port, ld.kernel_id), max_size=2**26,
+                                             additional_headers={"Cookie": ld.cookie_header()})
+                 for p, ld in loads.items()}
+        try:
+            k1, k2 = Kernel(socks["p01"]), Kernel(socks["p02"])
+            s1 = await k1.request_states(60)
+
+            async def wait_on_p2(predicate: Any, what: str) -> dict[str, Any]:
+                deadline = time.monotonic() + 10  # the push polls once a second; the box is shared
+                while time.monotonic() < deadline:
+                    states = await k2.request_states(30)
+                    if predicate(states):
+                        return states
+                    await asyncio.sleep(0.25)
+                raise AssertionError(f"page 2 never showed {what}")
+
+            text = find_widget(s1, "wb-add-text-start")  # the textarea itself
+            await k1.comm_msg(text, {"method": "update", "state": {"value": "Ship smaller"}, "buffer_paths": []})
+            await k1.comm_msg(find_widget(s1, "wb-add-card-start"), {"method": "custom",
+                                                                     "content": {"event": "click"}})
+            await wait_on_p2(lambda st: "Ship smaller" in _html_values(st), "the new card")
+            retro.set_phase(store, FAC, sid, "vote")
+            s2 = await wait_on_p2(lambda st: "1 vote left" in _html_values(st), "the vote phase")
+            buttons = [mid for mid, s in s2.items() if "wb-vote" in s["state"].get("_dom_classes", [])]
+            for b in buttons[:1] * 2:  # the second vote is over the budget of 1
+                await k2.comm_msg(b, {"method": "custom", "content": {"event": "click"}})
+            await wait_on_p2(lambda st: "0 votes left" in _html_values(st), "the vote counted")
+            p2 = access.Viewer("p02", "example", "participant")
+            board = retro.board(store, p2, sid)
+            assert sum(c.my_votes for c in board.all_cards()) + sum(g.my_votes for g in board.groups) == 1
+            retro.close_session(store, FAC, sid)
+            closed = await wait_on_p2(lambda st: ENDED in _html_values(st), "the ended message")
+            visible_inputs = [m for m, s in closed.items()
+                              if s["model_name"] in ("TextareaModel", "ButtonModel")
+                              and s["state"].get("_dom_classes") and any(
+                                  c in ("wb-add-card", "wb-vote", "wb-card-save")
+                                  for c in s["state"]["_dom_classes"])
+                              and m in _shown(closed)]
+            assert visible_inputs == []
+        finally:
+            for ws in socks.values():
+                await ws.close()
+
+    with running_server(tmp_path, url) as server:
+        asyncio.run(scenario(server))
+    store.close()
+
+
+def _shown(states: dict[str, Any]) -> set[str]:
+    """Model ids reachable from a root without passing a hidden (display none) box."""
+    layouts = {m: s["state"] for m, s in states.items() if s["model_name"] == "LayoutModel"}
+
+    def hidden(mid: str) -> bool:
+        lay = states[mid]["state"].get("layout", "").removeprefix("IPY_MODEL_")
+        return layouts.get(lay, {}).get("display") == "none"
+
+    children = {c.removeprefix("IPY_MODEL_") for s in states.values() for c in s["state"].get("children", [])}
+    roots = [m for m, s in states.items() if "children" in s["state"] and m not in children]
+    out: set[str] = set()
+    stack = list(roots)
+    while stack:
+        m = stack.pop()
+        if m in out or m not in states or hidden(m):
+            continue
+        out.add(m)
+        stack.extend(c.removeprefix("IPY_MODEL_") for c in states[m]["state"].get("children", []))
+    return out
