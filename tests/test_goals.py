@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -103,3 +104,36 @@ def test_progress_in_a_checkin_reaches_a_goal(example: Store) -> None:
     assert any(m.rule == f"goal-reached:{g.id}" for m in example.find_milestones("example", "p01"))
     assert access.record_progress(example, P01, g.id, 90).status == "agreed"  # taken back
     assert [h.progress for h in example.goal_history([g.id])] == [40, 100, 90]
+
+
+def test_migration_0005_reads_old_goals_and_roster_coaches(tmp_path: Path) -> None:
+    """Goals of 0.1 ("open"/"done") read as agreed/reached; the roster's coaches are pairs in force."""
+    from workbook import mentoring
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = Store(url, check_version=False)
+    old.upgrade("0004_retro_live")
+    now = dt.datetime(2026, 1, 5)
+    with old.engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO cohorts VALUES ('old', 'Old', 'UTC', 5, 'coach', '{}', ?, ?)", (now, now))
+        for pid in ("c1", "p1"):
+            conn.exec_driver_sql("INSERT INTO people VALUES (?, ?, ?, ?, ?)", (pid, pid.upper(), f"{pid}@x.org",
+                                                                              now, now))
+        conn.exec_driver_sql(
+            "INSERT INTO memberships (cohort_id, person_id, role, coach_id, skills, aspirations, timezone, languages, "
+            "capacity, manager, active, created_at, updated_at) VALUES "
+            "('old', 'c1', 'coach', NULL, '[]', '[]', 'UTC', '[]', 2, '', 1, ?, ?), "
+            "('old', 'p1', 'participant', 'c1', '[]', '[]', 'UTC', '[]', 0, '', 1, ?, ?)", (now, now, now, now))
+        for title, status in (("Open one", "open"), ("Done one", "done")):
+            conn.exec_driver_sql("INSERT INTO goals (cohort_id, person_id, title, target_date, progress, status, "
+                                 "created_at, updated_at) VALUES ('old', 'p1', ?, NULL, 0, ?, ?, ?)",
+                                 (title, status, now, now))
+    old.upgrade()
+    old.close()
+    s = Store(url)
+    assert [(g.title, g.status, g.proposed_by) for g in s.find_goals("old")] == [
+        ("Open one", "agreed", "p1"), ("Done one", "reached", "p1")]
+    [pair] = mentoring.pairs_in_force(s, "old")
+    assert (pair.coach_id, pair.mentee_id, pair.status) == ("c1", "p1", "roster")
+    assert pair.created_at == now.replace(tzinfo=dt.timezone.utc)  # paired since the membership was made
+    s.close()

@@ -177,3 +177,18 @@ def test_pulse_once_after_the_first_checkin(example: Store) -> None:
     again = needs_pulse(example, P01)
     assert again is not None and again.coach_id == "c02"
     assert [h.fit for h in pair_health(example, C02) if h.mentee_id == "p01"] == [None]
+
+
+def test_a_coach_moved_by_matching_can_no_longer_read_or_comment(example: Store) -> None:
+    from workbook import access
+
+    entry = example.add_entry("example", "p01", "gibbs", {"description": "d", "evaluation": "e", "conclusion": "c"},
+                              visibility="coach")
+    assert access.comment_on(example, C01, entry.id, "before the move")
+    example.replace_pairings("example", [("c02", "p01", 1.0, ["matched"])])
+    with pytest.raises(AccessDenied):
+        access.mentee_entries(example, C01, "p01")
+    with pytest.raises(AccessDenied):
+        access.comment_on(example, C01, entry.id, "after the move")
+    assert [e.id for e in access.mentee_entries(example, C02, "p01")] == [entry.id]
+    assert access.comment_on(example, C02, entry.id, "new coach")
