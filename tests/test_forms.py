@@ -500,3 +500,16 @@ def test_extra_link_parameters_cannot_widen_what_is_shown(example: Store) -> Non
     assert pg.journal is not None and pg.journal.cards == []
     assert "p02 only" not in html_of(pg.widget)
     assert page("participation", query, store=example).message == "This page is not available with your link."
+
+
+def test_submitting_a_milestone_reflection_records_the_milestone(example: Store) -> None:
+    before = {m.id for m in example.find_milestones("example", "p03")}
+    pg = page("reflection", link(example, "p03", exercise="milestone"), store=example)
+    assert pg.form is not None
+    pg.form.fields["milestone"].value_widget.value = "Finished the first module"
+    pg.form.fields["achievements"].value_widget.value = "shipped the demo\n"
+    pg.form.fields["next_milestone"].value_widget.value = "Run a session alone; first step: pick the date"
+    entry = pg.form.submit()
+    assert entry is not None
+    new = [m for m in example.find_milestones("example", "p03") if m.id not in before]
+    assert [m.entry_id for m in new if m.entry_id == entry.id] == [entry.id]

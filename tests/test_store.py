@@ -223,7 +223,7 @@ def test_store_is_true_mixins_over_one_base_and_enter_keeps_its_type(store: Stor
     from workbook.store.core import StoreBase
 
     mixins = [c for c in Store.__mro__ if c.__name__.endswith("Mixin")]
-    assert len(mixins) == 7 and all(c.__bases__ == (StoreBase,) for c in mixins)
+    assert len(mixins) == 8 and all(c.__bases__ == (StoreBase,) for c in mixins)
     assert typing.get_type_hints(Store.__enter__)["return"] is typing.Self
     with Store(store.url) as again:
         assert type(again) is Store and again.find_cohorts() == store.find_cohorts()

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import ipywidgets as widgets
 
-from .. import access
+from .. import access, milestones
 from ..errors import AccessDenied, ValidationError, WorkbookError
 from ..store.core import utcnow
 from .fields import (CardColumn, Field, PromptField, refuse_too_long, set_messages, text_html, text_widget,
@@ -230,6 +230,8 @@ class EntryForm:
             entry = guarded_save(self.status, f"saving a {self.exercise.id} entry", store_it, self._show_validation)
         finally:
             self.saving = False
+        if entry is not None:
+            self._milestones(entry)
         if entry is None:
             self.submit_button.description = "Save"
             self.submit_button.disabled = bool(self.size_problems())
@@ -260,6 +262,14 @@ class EntryForm:
         for f in self.fields.values():
             f.set_disabled(locked)
         self.visibility.disabled = locked
+
+    def _milestones(self, entry: "Entry") -> None:
+        """The milestone rules for the author (first check-in, a milestone reflection, ...). The entry is saved
+        already; the rules are idempotent, so a store hiccup here is logged and caught up at the next save."""
+        try:
+            milestones.after_save(self.ctx.store, entry)
+        except WorkbookError as exc:
+            log.warning("milestone rules after entry %s: %s", entry.id, exc)
 
     def _saved(self, entry: "Entry") -> None:
         self.saved = entry
