@@ -44,7 +44,8 @@ demo: $(STAMP) | $(JUPYTER_DIRS)
 	@echo "Personal links for three people of the sample cohort (a participant, a coach, the facilitator):"
 	$(BIN)/workbook invite example --person p01 --person c01 --person f01
 	@echo
-	@echo "Coaches and facilitators: '$(BIN)/jupyter lab notebooks/' (coach/review, facilitator/live_retro, facilitator/matching)."
+	@echo "Each person's first link is their home page; the coach's link opens the coach page, the facilitator's the retro desk."
+	@echo "Coaches and facilitators who run their own JupyterLab: '$(BIN)/jupyter lab notebooks/' (coach/review, facilitator/live_retro, facilitator/matching)."
 	@echo "Serving the forms now; open a link above in your browser. Ctrl-C stops the server."
 	$(BIN)/workbook serve
 
@@ -57,6 +58,7 @@ benchmarks: $(STAMP) system-deps
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/forms.py
 	$(BIN)/python benchmarks/server.py
+	$(BIN)/python benchmarks/retro.py
 
 clean:
 	rm -rf $(VENV) .jupyter workbook.db workbook.db-wal workbook.db-shm reports

@@ -30,8 +30,8 @@ HOME_PAGE = "home"
 #: Everyone also gets ``reports``: the reports app lists only the reports their key may open.
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
     "participant": (HOME_PAGE, "reflection", "checkin", "retro", "journal", "reports"),
-    "coach": (HOME_PAGE, "reflection", "journal", "reports"),
-    "facilitator": (HOME_PAGE, "participation", "reflection", "journal", "reports"),
+    "coach": (HOME_PAGE, "coach", "reflection", "journal", "reports"),
+    "facilitator": (HOME_PAGE, "retro_desk", "participation", "coach", "reflection", "journal", "reports"),
 }
 
 

@@ -122,6 +122,8 @@ def nav_links(ctx: FormContext) -> widgets.HTML:
              page_link("reports", "My reports")]
     if ctx.viewer.role in ("coach", "facilitator"):
         links.append(page_link("coach", "Coach desk"))
+    if ctx.viewer.role == "facilitator":
+        links += [page_link("retro_desk", "Retro desk"), page_link("participation", "Participation")]
     box = widgets.HTML(f'<div class="wb-links">{"".join(links)}</div>')
     return box
 
