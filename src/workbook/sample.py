@@ -141,6 +141,9 @@ def generate_sample(store: "Store", cohort_id: str, *, seed: int = 7, weeks: int
                     start: dt.datetime = DEFAULT_START) -> SampleSummary:
     """Fill a cohort with ``weeks`` of realistic activity. The same seed gives the same data."""
     rng = random.Random(seed)
+    # Draws added after 0.1 (goal measures, kudos audience) come from their own generator, so a seed
+    # still yields the same entries, moods and votes as before.
+    extra = random.Random(f"{seed}:extra")
     cohort = store.get_cohort(cohort_id)
     members = store.find_members(cohort_id)
     participants = [m for m in members if m.role == "participant"]
@@ -163,7 +166,7 @@ def generate_sample(store: "Store", cohort_id: str, *, seed: int = 7, weeks: int
         goals[p.person_id] = []
         agreer = next(iter(sorted(store.coaches_of(cohort_id, p.person_id))), facilitator)
         for g in rng.sample(GOALS, k=2):
-            goal = goals_api.create_goal(store, viewer(p.person_id), p.person_id, g, measure=rng.choice(MEASURES),
+            goal = goals_api.create_goal(store, viewer(p.person_id), p.person_id, g, measure=extra.choice(MEASURES),
                                          target_date=(start + dt.timedelta(weeks=weeks + 4)).date(), now=start)
             if agreer:
                 goals_api.agree_goal(store, viewer(agreer), goal.id, now=start + dt.timedelta(days=1))
@@ -241,7 +244,7 @@ def generate_sample(store: "Store", cohort_id: str, *, seed: int = 7, weeks: int
     for _ in range(len(participants)):
         a, b = rng.sample(participants, k=2)
         kudos_api.give_kudos(store, viewer(a.person_id), b.person_id, rng.choice(KUDOS),
-                             shared_with_cohort=rng.random() < 0.6,
+                             shared_with_cohort=extra.random() < 0.6,
                              now=start + dt.timedelta(days=rng.randint(0, weeks * 7 - 1)))
         kudos += 1
     end = start + dt.timedelta(weeks=weeks)
