@@ -16,7 +16,7 @@ PINNED = [
     "propose", "apply", "MatchOptions", "generate_reports", "plan_reports", "serve", "ServeOptions",
     "open_retro", "current_retro", "open_session", "running_retros", "export_retro",
     "pairs_in_force", "pair_health", "schedule_checkin", "submit_pulse", "create_goal", "agree_goal",
-    "set_goal_status", "give_kudos", "record_milestone",
+    "set_goal_status", "give_kudos", "record_milestone", "send_messages",
 ]
 
 

@@ -30,6 +30,7 @@ _LAZY = {
     "schedule_checkin": "workbook.mentoring", "submit_pulse": "workbook.mentoring",
     "create_goal": "workbook.goals", "agree_goal": "workbook.goals", "set_goal_status": "workbook.goals",
     "give_kudos": "workbook.kudos", "record_milestone": "workbook.milestones",
+    "send_messages": "workbook.mail",
 }
 
 
@@ -54,5 +55,5 @@ __all__ = [
     "propose", "apply", "MatchOptions", "generate_reports", "plan_reports", "serve", "ServeOptions",
     "open_retro", "current_retro", "open_session", "running_retros", "export_retro",
     "pairs_in_force", "pair_health", "schedule_checkin", "submit_pulse", "create_goal", "agree_goal",
-    "set_goal_status", "give_kudos", "record_milestone",
+    "set_goal_status", "give_kudos", "record_milestone", "send_messages",
 ]

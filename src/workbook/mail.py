@@ -651,3 +651,7 @@ def _reset(smtp: smtplib.SMTP) -> None:
         smtp.rset()
     except (smtplib.SMTPException, OSError):
         pass
+
+
+#: ``workbook.send_messages``: the name :func:`send` has in the package's API.
+send_messages = send
