@@ -21,8 +21,8 @@ from .. import access
 from ..errors import NotFoundError, WorkbookError
 from ..html import esc
 from .entry import FormContext, guarded_save
-from .fields import set_messages, text_html, text_widget
-from .goals import GoalEditor
+from .fields import problem_messages, set_messages, text_html, text_widget
+from .goals import GoalActions, GoalEditor
 from .home import PAGE_STYLE, chip, day, goal_line, local, section, zone_of
 from .pages import Page, _shell, guarded_page, page_link
 
@@ -57,10 +57,6 @@ def answer_text(exercise: "Exercise | None", prompt_id: str, value: Any) -> tupl
             shown += f" ({prompt.scale_min} = {low}, {prompt.scale_max} = {high})"
         return question, shown
     return question, str(value)
-
-
-def _problems(exc: Any) -> list[str]:
-    return [m for ms in exc.by_field().values() for m in ms] or [str(exc)]
 
 
 class CommentRow:
@@ -109,7 +105,7 @@ class CommentRow:
         body, ctx = self.editor.value, self.panel.view.ctx
         done = guarded_save(self.panel.status, "editing a comment",
                             lambda: access.edit_comment(ctx.store, ctx.check(), self.comment.id, body),
-                            lambda exc: set_messages(self.panel.status, _problems(exc)))
+                            lambda exc: set_messages(self.panel.status, problem_messages(exc)))
         if done is not None:
             self.comment = done
             self.show()
@@ -120,7 +116,7 @@ class CommentRow:
         ctx = self.panel.view.ctx
         ok = guarded_save(self.panel.status, "deleting a comment",
                           lambda: access.delete_comment(ctx.store, ctx.check(), self.comment.id) or True,
-                          lambda exc: set_messages(self.panel.status, _problems(exc)))
+                          lambda exc: set_messages(self.panel.status, problem_messages(exc)))
         if ok:
             self.panel.reload_comments()
             self.panel.status.value = text_html("Draft deleted.", "wb-ok")
@@ -130,7 +126,7 @@ class CommentRow:
         ctx = self.panel.view.ctx
         done = guarded_save(self.panel.status, "releasing a comment",
                             lambda: access.release_comment(ctx.store, ctx.check(), self.comment.id),
-                            lambda exc: set_messages(self.panel.status, _problems(exc)))
+                            lambda exc: set_messages(self.panel.status, problem_messages(exc)))
         if done is not None:
             self.comment = done
             self.show()
@@ -183,7 +179,7 @@ class EntryPanel:
         body, ctx = self.new_comment.value, self.view.ctx
         done = guarded_save(self.status, "adding a comment",
                             lambda: access.comment_on(ctx.store, ctx.check(), self.entry.id, body, release=release),
-                            lambda exc: set_messages(self.status, _problems(exc)))
+                            lambda exc: set_messages(self.status, problem_messages(exc)))
         if done is not None:
             self.new_comment.value = ""
             self.reload_comments()
@@ -192,7 +188,7 @@ class EntryPanel:
         return done
 
 
-class GoalPanelRow:
+class GoalPanelRow(GoalActions):
     """One goal of the mentee, as their coach sees it: Edit, Agree (the mentee's proposal), Reached, Dropped."""
 
     def __init__(self, panel: "MenteePanel", goal: "Goal") -> None:
@@ -227,33 +223,9 @@ class GoalPanelRow:
                             save_label="Save changes")
         self.box.children = [editor.widget, self.status]
 
-    def _saved(self, goal: "Goal") -> None:
-        self.goal = goal
-        self.show()
-        self.status.value = text_html("Goal saved.", "wb-ok")
-
-    def _act(self, what: str, action: Callable[[], "Goal"], done_text: str) -> "Goal | None":
-        done = guarded_save(self.status, what, action, lambda exc: set_messages(self.status, _problems(exc)))
-        if done is not None:
-            self.goal = done
-            self.show()
-            self.status.value = text_html(done_text, "wb-ok")
-        return done
-
-    def agree(self) -> "Goal | None":
-        from .. import goals
-
-        ctx = self.panel.view.ctx
-        return self._act("agreeing a goal", lambda: goals.agree_goal(ctx.store, ctx.check(), self.goal.id),
-                         "Agreed.")
-
-    def set_status(self, status: str) -> "Goal | None":
-        from .. import goals
-
-        ctx = self.panel.view.ctx
-        return self._act(f"marking a goal {status}",
-                         lambda: goals.set_goal_status(ctx.store, ctx.check(), self.goal.id, status),
-                         f"Marked {status}.")
+    @property
+    def ctx(self) -> FormContext:
+        return self.panel.view.ctx
 
 
 class MenteePanel:
@@ -361,7 +333,7 @@ class MenteePanel:
         ctx = self.view.ctx
         ok = guarded_save(self.schedule_status, "scheduling a check-in",
                           lambda: mentoring.schedule_checkin(ctx.store, ctx.check(), self.mentee_id, when) or True,
-                          lambda exc: set_messages(self.schedule_status, _problems(exc)))
+                          lambda exc: set_messages(self.schedule_status, problem_messages(exc)))
         if ok:
             self.view.reload_health()
             fresh = self.view.pair(self.mentee_id)

@@ -25,6 +25,12 @@ def set_messages(target: widgets.HTML, messages: Sequence[str], css_class: str =
     target.value = "".join(text_html(m, css_class) for m in messages)
 
 
+def problem_messages(exc: Any) -> list[str]:
+    """The messages of a refused save, field by field (a ValidationError), or the error itself."""
+    by_field = getattr(exc, "by_field", None)
+    return (by_field and [m for ms in by_field().values() for m in ms]) or [str(exc)]
+
+
 def text_limit(prompt: Prompt, max_text_length: int = MAX_TEXT_LENGTH) -> int:
     """Longest answer (or list item) this prompt accepts: the prompt's own limit or the site-wide one."""
     return prompt.max_length or max_text_length

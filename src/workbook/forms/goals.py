@@ -15,7 +15,7 @@ import ipywidgets as widgets
 
 from .. import access
 from .entry import FormContext, guarded_save
-from .fields import set_messages, text_html, text_widget
+from .fields import problem_messages, set_messages, text_html, text_widget
 from .home import PAGE_STYLE, goal_line, section
 from .pages import Page, _shell, guarded_page
 
@@ -163,8 +163,59 @@ class GoalsView:
         return self.rows[goal_id]
 
 
-class GoalRow:
+class GoalActions:
+    """What a goal row does on either page (the participant's goals page, the coach's mentee panel):
+    save an edit, agree, mark reached or dropped, each reported in the row's ``status``."""
+
+    goal: "Goal"
+    status: widgets.HTML
+    agreed_text = "Agreed."
+
+    @property
+    def ctx(self) -> FormContext:
+        raise NotImplementedError
+
+    def show(self) -> None:
+        raise NotImplementedError
+
+    def status_text(self, status: str) -> str:
+        return f"Marked {status}."
+
+    def _saved(self, goal: "Goal") -> None:
+        self.goal = goal
+        self.show()
+        self.status.value = text_html("Goal saved.", "wb-ok")
+
+    def _act(self, what: str, action: Callable[[], "Goal"], done_text: str) -> "Goal | None":
+        done = guarded_save(self.status, what, action, lambda exc: set_messages(self.status, problem_messages(exc)))
+        if done is not None:
+            self.goal = done
+            self.show()
+            self.status.value = text_html(done_text, "wb-ok")
+        return done
+
+    def agree(self) -> "Goal | None":
+        """Agree the other side's proposal."""
+        from .. import goals
+
+        ctx = self.ctx
+        return self._act("agreeing a goal", lambda: goals.agree_goal(ctx.store, ctx.check(), self.goal.id),
+                         self.agreed_text)
+
+    def set_status(self, status: str) -> "Goal | None":
+        """Mark the goal reached or dropped."""
+        from .. import goals
+
+        ctx = self.ctx
+        return self._act(f"marking a goal {status}",
+                         lambda: goals.set_goal_status(ctx.store, ctx.check(), self.goal.id, status),
+                         self.status_text(status))
+
+
+class GoalRow(GoalActions):
     """One goal: what, how measured, target, status; Edit, and Agree when the coach proposed it."""
+
+    agreed_text = "Agreed: your coach sees it as agreed."
 
     def __init__(self, view: GoalsView, goal: "Goal") -> None:
         self.view, self.goal = view, goal
@@ -214,37 +265,12 @@ class GoalRow:
         self.status.value = ""
         self.box.children = [self.editor.widget, self.status]
 
-    def _saved(self, goal: "Goal") -> None:
-        self.goal = goal
-        self.show()
-        self.status.value = text_html("Goal saved.", "wb-ok")
+    @property
+    def ctx(self) -> FormContext:
+        return self.view.ctx
 
-    def _act(self, what: str, action: Callable[[], "Goal"], done_text: str) -> "Goal | None":
-        done = guarded_save(self.status, what, action,
-                            lambda exc: set_messages(self.status, [m for ms in exc.by_field().values() for m in ms]
-                                                     or [str(exc)]))
-        if done is not None:
-            self.goal = done
-            self.show()
-            self.status.value = text_html(done_text, "wb-ok")
-        return done
-
-    def agree(self) -> "Goal | None":
-        """Agree the coach's proposal."""
-        from .. import goals
-
-        ctx = self.view.ctx
-        return self._act("agreeing a goal", lambda: goals.agree_goal(ctx.store, ctx.check(), self.goal.id),
-                         "Agreed: your coach sees it as agreed.")
-
-    def set_status(self, status: str) -> "Goal | None":
-        """Mark the goal reached or dropped."""
-        from .. import goals
-
-        ctx = self.view.ctx
-        return self._act(f"marking a goal {status}",
-                         lambda: goals.set_goal_status(ctx.store, ctx.check(), self.goal.id, status),
-                         "Well done!" if status == "reached" else "Dropped.")
+    def status_text(self, status: str) -> str:
+        return "Well done!" if status == "reached" else "Dropped."
 
 
 def goals_page(query: str | None = None, store: "Store | None" = None) -> Page:

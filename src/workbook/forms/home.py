@@ -19,7 +19,7 @@ import ipywidgets as widgets
 from ..errors import WorkbookError
 from ..html import esc
 from .entry import FormContext, guarded_save
-from .fields import set_messages, text_html, text_widget
+from .fields import problem_messages, set_messages, text_html, text_widget
 from .pages import HOME_PAGE, Page, _shell, guarded_page, page_link
 
 if TYPE_CHECKING:
@@ -328,8 +328,7 @@ class HomeView:
         answer = self.pulse.value
         ok = guarded_save(self.pulse_status, "sending the pulse",
                           lambda: mentoring.submit_pulse(self.ctx.store, self.ctx.check(), answer) or True,
-                          lambda exc: set_messages(self.pulse_status,
-                                                   [m for ms in exc.by_field().values() for m in ms] or [str(exc)]))
+                          lambda exc: set_messages(self.pulse_status, problem_messages(exc)))
         if ok:
             self.pulse.disabled = True
             self.pulse_button.disabled = True
