@@ -21,7 +21,7 @@ $(JUPYTER_DIRS):
 $(STAMP): pyproject.toml | $(JUPYTER_DIRS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,parquet]'
+	$(BIN)/pip install --quiet -e '.[test,parquet,dask]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
