@@ -543,23 +543,24 @@ def send_cmd(ctx: click.Context, cohort_id: str, kind: str, people: tuple[str, .
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8866, show_default=True, type=click.IntRange(1, 65535),
               help="Port (never silently changed).")
-@click.option("--preheat/--no-preheat", default=False, show_default=True,
-              help="Keep a warm kernel per form ready (faster first page, more memory).")
-@click.option("--pool-size", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Warm kernels per form with --preheat.")
+@click.option("--expect", default=0, show_default=True, type=click.IntRange(min=0), metavar="PEOPLE",
+              help="People expected at once (a room): keep this many kernels warm so their pages open at once. "
+                   "About 80 MiB of memory each; 0 starts a kernel per page.")
+@click.option("--release-after", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              metavar="MINUTES", help="With --expect: release the warm kernels after this long without arrivals.")
 @click.option("--cull-idle", default=3600, show_default=True, type=click.IntRange(min=1), metavar="SECONDS",
               help="Shut down a form's kernel after this long without activity.")
 @click.option("--cull-interval", default=60, show_default=True, type=click.IntRange(min=1), metavar="SECONDS",
               help="How often idle kernels are looked for.")
 @click.pass_context
 @clean_errors
-def serve(ctx: click.Context, host: str, port: int, preheat: bool, pool_size: int, cull_idle: int,
+def serve(ctx: click.Context, host: str, port: int, expect: int, release_after: float, cull_idle: int,
           cull_interval: int) -> None:
     """Serve the participant forms (workbook/notebooks/forms) with Voila until Ctrl-C."""
     from .serve import ServeOptions, serve as run_voila
 
-    options = ServeOptions(host=host, port=port, db_url=ctx.obj.get("db"), preheat=preheat, pool_size=pool_size,
-                           cull_idle_timeout=cull_idle, cull_interval=cull_interval)
+    options = ServeOptions(host=host, port=port, db_url=ctx.obj.get("db"), expect=expect,
+                           release_after=release_after * 60, cull_idle_timeout=cull_idle, cull_interval=cull_interval)
     open_store(ctx).close()  # a missing or outdated database is reported before Voila starts
     click.echo(f"Serving the forms at http://{host}:{port}/ (Ctrl-C stops).")
     code = run_voila(options)
@@ -627,9 +628,19 @@ def match_cmd(ctx: click.Context, cohort_id: str, do_apply: bool, weights: str, 
               help="Only this person's reports (as participant, mentee or coach); repeatable.")
 @click.option("--since", default="", metavar="DATE", help="First day of the period (YYYY-MM-DD).")
 @click.option("--until", default="", metavar="DATE", help="Last day of the period (YYYY-MM-DD).")
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Reports run at once (default: CPU count).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Reports run at once (default: CPU count); with --executor dask and no --scheduler, "
+                   "the local Dask workers.")
 @click.option("--engine", type=click.Choice(["pool", "papermill"]), default="pool", show_default=True,
               help="pool: warm kernels reused across reports; papermill: one fresh kernel per report.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this machine's threads; dask: one task per report on a Dask cluster "
+                   "(needs workbook[dask]; see README, \"Reports on a Dask cluster\").")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="A running Dask scheduler, e.g. tcp://HOST:8786 (--executor dask; default: start a "
+                   "LocalCluster on this machine).")
+@click.option("--connect-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              metavar="SECONDS", help="How long to try reaching --scheduler.")
 @click.option("--out", "out_dir", type=OutPath(folder=True), default=None,
               help="Output folder (default: reports/COHORT).")
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -638,18 +649,21 @@ def match_cmd(ctx: click.Context, cohort_id: str, do_apply: bool, weights: str, 
 @click.pass_context
 @clean_errors
 def report(ctx: click.Context, cohort_id: str, kinds: tuple[str, ...], people: tuple[str, ...], since: str,
-           until: str, jobs: int | None, engine: str, out_dir: Path | None, templates_dir: Path | None,
-           quiet: bool) -> None:
+           until: str, jobs: int | None, engine: str, executor: str, scheduler: str | None, connect_timeout: float,
+           out_dir: Path | None, templates_dir: Path | None, quiet: bool) -> None:
     """Generate report pages (executed notebook + HTML) for a cohort, and an index.html."""
     from .reports import generate_reports
 
     result = generate_reports(cohort_id, kinds=kinds, people=people, since=since, until=until, jobs=jobs,
                               engine=engine, out_dir=out_dir, db_url=ctx.obj.get("db"), templates_dir=templates_dir,
-                              progress=not quiet)
+                              progress=not quiet, executor=executor, scheduler=scheduler,
+                              connect_timeout=connect_timeout)
     done = len(result.outcomes) - len(result.failed)
     per = result.seconds / len(result.outcomes) if result.outcomes else 0.0
+    where = f", executor dask on {len({o.worker for o in result.outcomes if o.worker})} worker(s)" \
+        if executor == "dask" else ""
     click.echo(f"{done} of {len(result.outcomes)} reports in {result.seconds:.1f} s ({per:.2f} s each, "
-               f"engine {engine}). Index: {result.index_path}")
+               f"engine {engine}{where}). Index: {result.index_path}")
     for o in result.failed:
         click.echo(f"FAILED {o.job.kind} {o.job.label}: {o.error}", err=True)
     if result.failed:

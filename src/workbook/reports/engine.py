@@ -13,6 +13,7 @@ and resets the kernel's namespace before each report so no person's data reaches
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -112,6 +113,7 @@ class WarmKernel:
         self.km: Any = None
         self.kc: Any = None
         self.reports = 0
+        self.killed = False
 
     def __enter__(self) -> "WarmKernel":
         self.start()
@@ -122,6 +124,8 @@ class WarmKernel:
 
     def start(self) -> None:
         """Start the kernel and warm it up; a kernel that dies at start is retried once."""
+        if self.killed:  # its owner is going away (see kill): a report's restart must not start another
+            raise KernelStartError("the report kernel was stopped because its worker is closing")
         for attempt in (1, 2):
             try:
                 self._start()
@@ -185,6 +189,30 @@ class WarmKernel:
         """Replace a stuck or dead kernel by a fresh warm one."""
         self.shutdown()
         self.start()
+
+    def kill(self, grace: float = 5.0) -> None:
+        """Stop the kernel process from any thread and remove its connection file; safe to call twice.
+
+        For when the owning thread cannot call :meth:`shutdown` (its client's sockets belong to that
+        thread's event loop): a Dask worker closing from its own event loop. SIGTERM, then SIGKILL
+        after ``grace`` seconds. A killed kernel does not start again.
+        """
+        import subprocess
+
+        self.killed = True
+        km, self.kc, self.km = self.km, None, None
+        if km is None:
+            return
+        proc = getattr(getattr(km, "provisioner", None), "process", None)
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(grace)
+        with contextlib.suppress(OSError):
+            os.remove(km.connection_file)
 
     def shutdown(self) -> None:
         """Stop the client and the kernel and remove the connection file; safe to call twice."""

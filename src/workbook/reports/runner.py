@@ -7,7 +7,11 @@ registry, as papermill's own ``engines.py``):
   reports (:class:`~workbook.reports.engine.PoolEngine`), HTML rendered in the same thread;
 - ``papermill``: papermill's plain engine, one fresh kernel per report (the baseline).
 
-Both produce the same pages. No thread changes the working directory (papermill #578): all
+and two executors: ``local`` (the threads above, on this machine) and ``dask`` (one task per
+report on a Dask cluster, see :mod:`.cluster`: the workers run the same engines and send the
+pages back, this process writes them). Both report through the same progress bar and outcomes.
+
+Both engines produce the same pages. No thread changes the working directory (papermill #578): all
 paths are absolute and ``cwd`` is never passed; no thread changes the environment either: each
 kernel is started with the batch's database URL in its own environment.
 """
@@ -28,6 +32,8 @@ from ..jupyter_compat import import_papermill
 from .plan import ReportJob, choose_reports, cohort_folder, cohort_reports
 
 ENGINES: dict[str, str | None] = {"pool": "workbook_pool", "papermill": None}
+#: Where reports run: this machine's threads, or a Dask cluster (the ``dask`` extra).
+EXECUTORS: tuple[str, ...] = ("local", "dask")
 
 
 @dataclass
@@ -42,6 +48,8 @@ class ReportOutcome:
     error: str | None = None
     cell: int | None = None
     seconds: float = 0.0
+    #: Where it ran: empty on this machine, else the Dask worker's address.
+    worker: str = ""
 
 
 @dataclass
@@ -53,6 +61,7 @@ class BatchResult:
     outcomes: list[ReportOutcome] = field(default_factory=list)
     seconds: float = 0.0
     engine: str = "pool"
+    executor: str = "local"
 
     @property
     def failed(self) -> list[ReportOutcome]:
@@ -152,17 +161,28 @@ def generate_reports(cohort_id: str, *, kinds: Iterable[str] = ("all",), people:
                      since: str = "", until: str = "", jobs: int | None = None, engine: str = "pool",
                      out_dir: Path | str | None = None, db_url: str | None = None,
                      templates_dir: Path | str | None = None, progress: bool = True,
-                     execution_timeout: float = 120, start_timeout: float = 60) -> BatchResult:
+                     execution_timeout: float = 120, start_timeout: float = 60, executor: str = "local",
+                     scheduler: str | None = None, connect_timeout: float = 10.0) -> BatchResult:
     """Generate the reports of a cohort: an executed ``.ipynb`` and an HTML page each, plus ``index.html``.
 
     One report's failure is recorded in :attr:`BatchResult.failed` (person, cell, error) and the
     batch goes on. ``jobs`` defaults to the CPU count; ``engine`` is ``pool`` or ``papermill``.
+
+    ``executor="dask"`` runs one task per report on the Dask scheduler at ``scheduler``
+    (``tcp://HOST:8786``; reached within ``connect_timeout`` seconds or a :class:`ConfigError`),
+    or without one on a ``LocalCluster`` of ``jobs`` single-threaded worker processes; it needs
+    ``pip install workbook[dask]``. The workers read the same database (``db_url``: PostgreSQL for a
+    real cluster) and send the pages back; this process writes them and the index.
     """
     from ..config import get_settings
     from ..store import Store
 
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if executor not in EXECUTORS:
+        raise ConfigError(f"unknown executor {executor!r}; use one of {', '.join(EXECUTORS)}")
+    if scheduler and executor != "dask":
+        raise ConfigError("a scheduler address needs the dask executor (--executor dask)")
     settings = get_settings(db_url)
     kinds = list(kinds)
     store = Store(settings.db_url, create=False)
@@ -179,13 +199,24 @@ def generate_reports(cohort_id: str, *, kinds: Iterable[str] = ("all",), people:
         store.close()
     out = Path(out_dir) if out_dir else cohort_folder(settings.reports_dir, cohort_id)
     out = out.resolve()
-    out.mkdir(parents=True, exist_ok=True)  # papermill does not create folders
     t0 = time.perf_counter()
-    result = BatchResult(out, None, engine=engine)
-    if planned:
-        import_papermill()
-        result.outcomes = _execute(planned, out, engine, jobs or os.cpu_count() or 1, progress,
-                                   (execution_timeout, start_timeout), settings.db_url)
+    result = BatchResult(out, None, engine=engine, executor=executor)
+    n_jobs = jobs or os.cpu_count() or 1
+    timeouts = (execution_timeout, start_timeout)
+    if planned and executor == "dask":
+        from .cluster import DaskExecutor
+
+        # Connected (or the cluster started) before anything is written: an unreachable scheduler
+        # is one clear error and an untouched output folder.
+        with DaskExecutor(scheduler, n_workers=min(n_jobs, len(planned)), connect_timeout=connect_timeout) as dx:
+            out.mkdir(parents=True, exist_ok=True)
+            result.outcomes = dx.run(planned, out, engine=engine, progress=Progress(len(planned), progress),
+                                     timeouts=timeouts, db_url=settings.db_url)
+    else:
+        out.mkdir(parents=True, exist_ok=True)  # papermill does not create folders
+        if planned:
+            import_papermill()
+            result.outcomes = _execute(planned, out, engine, n_jobs, progress, timeouts, settings.db_url)
     from .index import write_index
 
     order = {j.stem: i for i, j in enumerate(planned)}
@@ -215,6 +246,35 @@ def _earlier_pages(everyone: Sequence[ReportJob], out: Path, done: set[str]) -> 
     return kept
 
 
+class Progress:
+    """The batch's progress bar and its failure lines, the same for every executor.
+
+    :meth:`add` each outcome as it arrives; :meth:`close` at the end (also as a context manager).
+    """
+
+    def __init__(self, total: int, show: bool = True) -> None:
+        from tqdm.auto import tqdm
+
+        # No tqdm object at all when quiet: even a disabled bar starts tqdm's monitor thread.
+        self.bar: Any = tqdm(total=total, unit="report", dynamic_ncols=True) if show else _NoBar()
+
+    def add(self, outcome: ReportOutcome) -> None:
+        """Count one finished report; a failed one gets its line above the bar."""
+        self.bar.update(1)
+        if not outcome.ok:
+            self.bar.write(f"FAILED {outcome.job.kind} {outcome.job.label}: {outcome.error}")
+
+    def close(self) -> None:
+        """Take the bar down."""
+        self.bar.close()
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class _NoBar:
     """Stands in for a tqdm bar when no progress is shown (failures are in the result)."""
 
@@ -230,8 +290,6 @@ class _NoBar:
 
 def _execute(planned: list[ReportJob], out: Path, engine: str, n_jobs: int, progress: bool,
              timeouts: tuple[float, float], db_url: str) -> list[ReportOutcome]:
-    from tqdm.auto import tqdm
-
     todo: queue.Queue[ReportJob] = queue.Queue()
     for j in planned:
         todo.put(j)
@@ -243,8 +301,7 @@ def _execute(planned: list[ReportJob], out: Path, engine: str, n_jobs: int, prog
                                 name=f"workbook-report-{i}", daemon=True) for i in range(n_workers)]
     for w in workers:
         w.start()
-    # No tqdm object at all when quiet: even a disabled bar starts tqdm's monitor thread.
-    bar = tqdm(total=len(planned), unit="report", dynamic_ncols=True) if progress else _NoBar()
+    bar = Progress(len(planned), progress)
     broken: list[BaseException] = []
     try:
         while len(outcomes) < len(planned):
@@ -258,9 +315,7 @@ def _execute(planned: list[ReportJob], out: Path, engine: str, n_jobs: int, prog
                 broken.append(item)
                 continue
             outcomes.append(item)
-            bar.update(1)
-            if not item.ok:
-                bar.write(f"FAILED {item.job.kind} {item.job.label}: {item.error}")
+            bar.add(item)
     except KeyboardInterrupt:
         stop.set()
         raise
