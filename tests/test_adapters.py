@@ -63,6 +63,8 @@ RECORDED = {
         "11c3bfb933b934fad81c3b51a4a0b3801a4ac414a4b49f96e85622d64a792a71",
     "voila's wait_for_request":
         "f94198d516e925d3b39c3f7c8a4e8500ff98cac057d5e6aa2e99fc6c0d459db1",
+    "voila's voila_kernel_manager_factory (the preheated kernel pool)":
+        "5e28ac2d11a0637e56192b7f6412723a4e6c6368baebe3d20c8fe46d527b0c3b",
 }
 
 

@@ -193,8 +193,9 @@ def test_voila_command_is_hardened(tmp_path: Path) -> None:
     assert "--MappingKernelManager.cull_idle_timeout=3600" in cmd and "--MappingKernelManager.cull_interval=60" in cmd
     timeout = int(next(c for c in cmd if c.startswith("--VoilaExecutor.iopub_timeout=")).split("=")[1])
     assert timeout >= 60
-    assert "preheat" not in joined
-    assert "--preheat_kernel=True" in voila_command(ServeOptions(preheat=True, pool_size=2))
+    assert "preheat" not in joined and "expect" not in joined
+    warm = voila_command(ServeOptions(expect=50, release_after=600))
+    assert "--WorkbookVoila.expect=50" in warm and "--WorkbookVoila.warm_release_after=600" in warm
     cfg = voila_config(opts)
     assert cfg["VoilaConfiguration"] == {"file_allowlist": [], "file_denylist": [".*"]}
     assert cfg["Voila"]["tornado_settings"]["websocket_max_message_size"] > 10 * 1024 * 1024

@@ -1,7 +1,7 @@
 """The forms server as a stranger and an attacker meet it: a real `workbook serve` on loopback.
 
-Each test runs against the plain server and the one with preheated kernels (the gate must hold in
-both). A "light client" speaks the kernel websocket as the page's JavaScript does
+Each test runs against the plain server and a warm one (``--expect 2``: every page from the warm
+pool's app notebook); the gate must hold in both. A "light client" speaks the kernel websocket as the page's JavaScript does
 (:mod:`tests.widget_client`); the attacker is the same client without the page's cookie.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.slow]
 PAGES = ("reflection", "checkin", "retro", "journal", "reports", "participation")
 
 
-@pytest.fixture(scope="module", params=["plain", "preheat"])
+@pytest.fixture(scope="module", params=["plain", "warm"])
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     work = tmp_path_factory.mktemp(f"server-{request.param}")
     url = f"sqlite:///{work / 'data' / 'workbook.db'}"
@@ -34,18 +34,19 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     import_cohort(store, ROOT / "cohorts" / "example")
     keys = {p: access.issue_token(store, "example", p) for p in ("p01", "p02", "f01")}
     store.close()
-    extra = ("--preheat", "--pool-size", "1") if request.param == "preheat" else ()
+    extra = ("--expect", "2") if request.param == "warm" else ()
     with running_server(work, url, *extra) as server:
         if extra:
-            _wait_for_kernels(server, len(PAGES))  # the pools fill before the room arrives
+            _wait_for_ready(server)  # the pool fills before the room arrives
         yield {"server": server, "keys": keys, "mode": request.param}
 
 
-def _wait_for_kernels(server: Server, n: int, timeout: float = 120.0) -> None:
+def _wait_for_ready(server: Server, timeout: float = 120.0) -> None:
+    """Until the server says its warm kernels are ready (they have run the imports and wait for a request)."""
     deadline = time.monotonic() + timeout
-    while len(kernel_pids(server)) < n and time.monotonic() < deadline:
-        time.sleep(0.5)
-    time.sleep(2)  # the last kernels finish their pre-render
+    while "workbook: ready for" not in server.log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, server.log.read_text(errors="replace")[-3000:]
+        time.sleep(0.3)
 
 
 def _request(server: Server, method: str, path: str, headers: dict[str, str] | None = None) -> int:
@@ -117,9 +118,9 @@ def test_a_kernel_id_is_no_bearer_token(served: dict[str, Any]) -> None:
     kid = page.kernel_id
     assert page.status == 200 and kid
     assert key not in page.html  # the page's HTML never carries the key
-    if served["mode"] == "preheat":  # the page took a warm kernel, and its key reached it (the form below)
+    if served["mode"] == "warm":  # the page took a warm kernel, and its key reached it (the form below)
         text = server.log.read_text(errors="replace")
-        assert text.index(f"Kernel started: {kid}") < text.index("Kernel pool of reflection.ipynb is filled")
+        assert text.index(f"Kernel started: {kid}") < text.index("workbook: ready for 2 people at once")
     alive = kernel_pids(server)
 
     async def attack() -> list[str]:

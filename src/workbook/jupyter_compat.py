@@ -39,8 +39,20 @@ jupyter_client 8.10.0, jupyter_server 2.21.1 and jsonschema 4.26.0.
    ``VoilaShutdownKernelHandler``, ``TemplateStaticFileHandler`` and ``RequestInfoSocketHandler``;
    it relies on ``VoilaHandler.get_generator`` calling ``self.kernel_manager.start_kernel`` /
    ``get_rendered_notebook`` (whose third result is the kernel id), and on
-   ``voila.utils.wait_for_request`` building its URL from ``VOILA_WS_BASE_URL``. Why: see its
+   :func:`wait_for_voila_request` building its URL from ``VOILA_WS_BASE_URL``. Why: see its
    docstring (a gate in front of every route, kernels bound to the browser that opened them).
+7. :func:`wait_for_voila_request` (voila 0.5.13) copies ``voila.utils.wait_for_request``: a warm
+   (preheated) kernel connects to the server's request-info websocket and puts the request's
+   variables (``QUERY_STRING``, ``SCRIPT_NAME``...) into its environment. Why a copy: importing
+   ``voila.utils`` loads jupyterlab_server and jupyter_server into every form kernel (seconds of
+   imports and ~20 MiB a kernel, for one websocket read); this uses the ``websockets`` client only.
+8. :func:`workbook.server.warm_pool_class` (voila 0.5.13) subclasses the class ``voila_kernel_manager_factory``
+   makes for preheated kernels (its ``_pools`` of tasks, ``_initialize``, ``fill_if_needed``,
+   ``get_rendered_notebook``, ``get_pool_size``, ``_notebook_filter``), and
+   :func:`use_kernel_manager_factory` swaps the factory ``Voila.init_settings`` calls. Why: Voila
+   fills a pool all at once, refills it a second after each page takes a kernel (starting kernels
+   while a room arrives: the starts compete with the pages being served), never shrinks it, and
+   keeps one pool per notebook; see :mod:`workbook.server` for the pool a room needs.
 
 Importing this module is cheap: nbconvert, papermill and nbclient load on first use.
 """
@@ -50,6 +62,8 @@ import functools
 import hashlib
 import importlib
 import inspect
+import json
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -176,6 +190,52 @@ VOILA_CDN_LINKS = (
 )
 
 
+def wait_for_voila_request(timeout: float = 10.0) -> bool:
+    """In a warm Voila kernel: wait for this kernel's request and put its variables in the environment.
+
+    Returns whether the request arrived (False outside a preheated kernel, or when the server
+    could not be reached within ``timeout``: the page then shows its "link not complete" message).
+    """
+    if os.environ.get("VOILA_PREHEAT", "False") in ("", "False"):
+        return False
+    from websockets.sync.client import connect
+
+    protocol = os.environ.get("VOILA_WS_PROTOCOL", "ws")
+    host = os.environ.get("VOILA_APP_IP", "127.0.0.1")
+    port = os.environ.get("VOILA_APP_PORT", "8866")
+    base = os.environ.get("VOILA_WS_BASE_URL", os.environ.get("VOILA_SERVER_URL", "/"))
+    url = f"{protocol}://{host}:{port}{base}voila/query/{os.environ.get('VOILA_KERNEL_ID', '')}"
+    try:
+        with connect(url, open_timeout=timeout, max_size=2**20) as ws:
+            info = ws.recv()
+    except Exception:  # refused, closed, timed out, handshake failed: no request info
+        return False
+    for name, value in json.loads(info).items():
+        if isinstance(value, str):
+            os.environ[name] = value
+    return True
+
+
+def use_kernel_manager_factory(factory: Callable[..., type]) -> Callable[[], None]:
+    """Make ``Voila.init_settings`` build its kernel manager class with ``factory``; returns the undo."""
+    import voila.app
+
+    original = voila.app.voila_kernel_manager_factory
+    voila.app.voila_kernel_manager_factory = factory
+
+    def undo() -> None:
+        voila.app.voila_kernel_manager_factory = original
+    return undo
+
+
+def kernel_pid(kernel_manager: Any) -> int | None:
+    """The process id of a running kernel (jupyter_client's local provisioner), or None."""
+    provisioner = getattr(kernel_manager, "provisioner", None)
+    process = getattr(provisioner, "process", None)
+    pid = getattr(process, "pid", None) or getattr(provisioner, "pid", None)
+    return int(pid) if pid else None
+
+
 def voila_offline_template() -> str:
     """An ``index.html.j2`` extending Voila's ``lab`` template minus its CDN stylesheets and MathJax."""
     import json
@@ -285,7 +345,10 @@ UPSTREAM: tuple[Upstream, ...] = (
              _code("voila.shutdown_kernel_handler", "VoilaShutdownKernelHandler")),
     Upstream("voila's TemplateStaticFileHandler", _SERVER, _code("voila.static_file_handler", "TemplateStaticFileHandler")),
     Upstream("voila's RequestInfoSocketHandler", _SERVER, _code("voila.request_info_handler", "RequestInfoSocketHandler")),
-    Upstream("voila's wait_for_request", _SERVER, _code("voila.utils", "wait_for_request")),
+    Upstream("voila's wait_for_request", "workbook.jupyter_compat.wait_for_voila_request",
+             _code("voila.utils", "wait_for_request")),
+    Upstream("voila's voila_kernel_manager_factory (the preheated kernel pool)", _SERVER,
+             _code("voila.voila_kernel_manager", "voila_kernel_manager_factory")),
 )
 
 

@@ -49,10 +49,11 @@ class ServeOptions:
     cull_interval: int = 60
     #: Cull idle kernels even while a tab is still open (tabs left open overnight).
     cull_connected: bool = True
-    #: Preheated kernels: faster first paint for the first few visitors, but the pool is used up
-    #: by a burst and idle pooled kernels are culled like any other, so it is off by default.
-    preheat: bool = False
-    pool_size: int = 1
+    #: People expected at once: the server keeps this many kernels warm (one pool for every page,
+    #: see :func:`workbook.server.warm_pool_class`); 0 starts a kernel per page when it is opened.
+    expect: int = 0
+    #: Seconds without arrivals, once people have come, after which warm kernels are released.
+    release_after: float = 1800.0
     #: Tornado's websocket limit (default 10 MiB): a larger message closed the connection and the
     #: text was lost. Raised so the form's own, visible limit is what a participant meets.
     max_message_bytes: int = 100 * 1024 * 1024
@@ -105,7 +106,7 @@ def voila_command(options: ServeOptions, config_dir: Path | None = None) -> list
         "--no-browser",
         f"--Voila.ip={options.host}",
         f"--port={options.port}",
-        # Never drift to another port: preheated kernels would call back to the wrong one.
+        # Never drift to another port: warm kernels would call back to the wrong one.
         "--Voila.port_retries=0",
         "--show_tracebacks=False",
         "--strip_sources=True",
@@ -119,8 +120,9 @@ def voila_command(options: ServeOptions, config_dir: Path | None = None) -> list
     ]
     if config_dir is not None:
         cmd += [f"--Voila.config_file_paths={config_dir}", f"--template={TEMPLATE_NAME}"]
-    if options.preheat:
-        cmd += ["--preheat_kernel=True", f"--pool_size={options.pool_size}"]
+    if options.expect:
+        cmd += [f"--WorkbookVoila.expect={options.expect}",
+                f"--WorkbookVoila.warm_release_after={options.release_after}"]
     cmd += list(options.extra_args)
     return cmd
 

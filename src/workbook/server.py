@@ -33,6 +33,7 @@ import os
 import re
 import secrets
 import sys
+import time
 import urllib.parse
 from collections.abc import Iterable
 from typing import Any
@@ -41,7 +42,10 @@ import tornado.web
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.handlers import KernelHandler
 from jupyter_server.utils import url_path_join
+from traitlets import Float, Int
 from voila.app import Voila
+from voila.utils import ENV_VARIABLE
+from voila.voila_kernel_manager import voila_kernel_manager_factory
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.static_file_handler import TemplateStaticFileHandler
@@ -50,7 +54,9 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from . import access
 from .errors import AccessDenied, WorkbookError
+from .forms.app import APP_NOTEBOOK
 from .html import esc
+from .jupyter_compat import kernel_pid, use_kernel_manager_factory
 
 log = logging.getLogger("workbook.server")
 
@@ -244,6 +250,13 @@ class GatedVoilaHandler(_MessageMixin, TornadoVoilaHandler):
             self.write_message_page(503, UNAVAILABLE_TEXT)
             return
         assert key is not None  # check() refuses a missing key
+        if self.settings.get(APP_ROUTING):
+            # A warm server answers every page from the warm pool's one notebook; the kernel reads
+            # the page from the request's path (SCRIPT_NAME), which stays the checked page's.
+            if "path" in self.path_kwargs:
+                self.path_kwargs["path"] = APP_NOTEBOOK
+            else:
+                self.path_args = [APP_NOTEBOOK, *self.path_args[1:]]
         if from_cookie:
             # The kernel reads its viewer from the query string, as for a personal link.
             extra = urllib.parse.urlencode({access.LINK_PARAMETER: key})
@@ -325,7 +338,10 @@ class LoopbackQueryHandler(RequestInfoSocketHandler):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        super().open(kwargs.get("kernel_id") or args[-1])
+        kernel_id = kwargs.get("kernel_id") or args[-1]
+        super().open(kernel_id)
+        # Voila keeps every request's info (the key among it) in a class-wide cache for ever.
+        RequestInfoSocketHandler._cache.pop(kernel_id, None)
 
     def get(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         if self.request.remote_ip not in ("127.0.0.1", "::1"):
@@ -341,6 +357,194 @@ class SafeTemplateStaticFileHandler(TemplateStaticFileHandler):
         if len(parts) < 3 or parts[1] != "static" or ".." in parts or "" in parts[:2]:
             raise tornado.web.HTTPError(404)
         return str(super().parse_url_path(url_path))
+
+
+# --- the warm pool (``workbook serve --expect N``) ------------------------------------------------
+#: A tornado setting: every page is answered from the warm pool's notebook (:data:`APP_NOTEBOOK`).
+APP_ROUTING = "workbook_app_routing"
+#: How often the pool keeper looks at the pool (seconds).
+KEEPER_TICK = 0.2
+#: After a failed kernel start, the keeper waits this long before starting another (seconds).
+FAILED_START_PAUSE = 10.0
+
+
+def _failed(task: "asyncio.Future[Any]") -> bool:
+    return task.done() and (task.cancelled() or task.exception() is not None)
+
+
+def _kernel_of(task: "asyncio.Future[Any]") -> str | None:
+    return str(task.result()["kernel_id"]) if task.done() and not _failed(task) else None
+
+
+def _waiting(task: "asyncio.Future[Any]") -> bool:
+    """Whether a pool entry is warm: its kernel has run the imports and waits for its request."""
+    kid = _kernel_of(task)
+    return kid is not None and kid in RequestInfoSocketHandler._waiters
+
+
+def _cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _mib(nbytes: float) -> str:
+    return f"{nbytes / 2**30:.1f} GiB" if nbytes >= 2**30 else f"{nbytes / 2**20:.0f} MiB"
+
+
+def warm_pool_class(base: type) -> type:
+    """The kernel manager of a warm server: one pool of kernels for every page, sized for the room.
+
+    ``base`` is the class Voila's ``voila_kernel_manager_factory`` makes for preheated kernels;
+    the app (:class:`WorkbookVoila`) gives the size (``expect``) and when to let go
+    (``warm_release_after``). Unlike Voila's pools (one per notebook, filled all at once,
+    refilled a second after each use, never shrunk):
+
+    - there is one pool, of :data:`APP_NOTEBOOK`, which builds whichever page was asked for;
+    - a keeper starts kernels at most one per CPU at a time, and none while people are
+      arriving (an arrival less than ``warm_refill_quiet`` seconds ago): a room's pages get the
+      CPU, the pool refills after the burst;
+    - a page takes a warm kernel (one waiting for its request) before one still starting;
+    - once people have arrived and then nobody has for ``warm_release_after`` seconds (the
+      session is over), the warm kernels are shut down; the next arrival starts its own kernel
+      and warms the pool again. A pool nobody has used yet stays warm;
+    - once the pool is full, one line says how many people it is ready for and the memory it takes.
+    """
+
+    class WarmPool(base):  # type: ignore[misc, valid-type]
+        def __init__(self, **kwargs: Any) -> None:
+            app = kwargs["parent"]
+            self._expect = int(app.expect)
+            self._release_after = float(app.warm_release_after)
+            self._quiet = float(app.warm_refill_quiet)
+            self._target = self._expect
+            self._last_arrival = float("-inf")
+            self._pause_until = 0.0
+            self._announced = False
+            self._used_up_told = False
+            self._keeper: asyncio.Task[None] | None = None
+            super().__init__(**kwargs)  # Voila calls fill_if_needed for each notebook it pools
+
+        # -- what Voila's handler calls ------------------------------------------------------
+        def _notebook_filter(self, nb_path: Any) -> bool:
+            # Voila passes the absolute path: only the root folder's app notebook is pooled
+            return os.path.abspath(str(nb_path)) == os.path.join(os.path.abspath(self.root_dir), APP_NOTEBOOK)
+
+        def fill_if_needed(self, delay: float | None = None, notebook_name: str | None = None,
+                           extra_kernel_env_variables: dict[str, str] | None = None, **kwargs: Any) -> None:
+            """Voila asks to refill after each use; the keeper decides when (see the class docstring)."""
+            if notebook_name != APP_NOTEBOOK:
+                return
+            self._pools.setdefault(APP_NOTEBOOK, [])
+            if self._keeper is None or self._keeper.done():
+                self._keeper = asyncio.get_event_loop().create_task(self._keep())
+
+        def get_pool_size(self, notebook_name: str) -> int:
+            """Called once per page request: an arrival (it pauses refilling, and re-arms a released pool)."""
+            if notebook_name != APP_NOTEBOOK:
+                return 0
+            self._last_arrival = time.monotonic()
+            if self._target == 0 and self._expect:
+                self._target, self._announced = self._expect, False
+                self.log.info("workbook: someone arrived; warming %d kernels again", self._expect)
+            pool = self._pools.get(APP_NOTEBOOK, [])
+            size = sum(1 for t in pool if not _failed(t))
+            if size == 0 and self._target and not self._used_up_told:
+                self._used_up_told = True
+                self.log.warning("workbook: every warm kernel is in use; the next pages start their own kernel "
+                                 "(a few seconds slower) until the pool refills after the arrivals")
+            return size
+
+        async def get_rendered_notebook(self, notebook_name: str, extra_kernel_env_variables: Any = None,
+                                        **kwargs: Any) -> Any:
+            """Voila's, handing out a warm kernel first (then the one closest to warm)."""
+            pool = self._pools.setdefault(notebook_name, [])
+            pool[:] = [t for t in pool if not _failed(t)]
+            warm = next((t for t in pool if _waiting(t)), None)
+            if warm is not None:
+                pool.remove(warm)
+                pool.insert(0, warm)
+            elif not pool:  # the only entries had failed: start one for this visitor
+                pool.append(asyncio.ensure_future(self._initialize(APP_NOTEBOOK, None, **self._start_kwargs())))
+            return await super().get_rendered_notebook(notebook_name, extra_kernel_env_variables or {}, **kwargs)
+
+        async def shutdown_all(self, *args: Any, **kwargs: Any) -> None:
+            if self._keeper is not None:
+                self._keeper.cancel()
+            await super().shutdown_all(*args, **kwargs)
+
+        # -- the keeper ----------------------------------------------------------------------
+        def _start_kwargs(self) -> dict[str, Any]:
+            env = os.environ.copy()
+            env[ENV_VARIABLE.VOILA_BASE_URL] = self.parent.base_url
+            env[ENV_VARIABLE.VOILA_SERVER_URL] = self.parent.server_url
+            env[ENV_VARIABLE.VOILA_APP_PORT] = str(self.parent.port)
+            env[ENV_VARIABLE.VOILA_PREHEAT] = "True"
+            return {"path": "", "env": env}
+
+        async def _keep(self) -> None:
+            cpus = _cpus()
+            while True:
+                await asyncio.sleep(KEEPER_TICK)
+                try:
+                    self._tick(cpus)
+                except Exception:  # a bug here must not stop the server; say it and carry on
+                    self.log.exception("workbook: the warm pool keeper failed; retrying")
+                    await asyncio.sleep(5)
+
+        def _tick(self, cpus: int) -> None:
+            now = time.monotonic()
+            pool = self._pools.setdefault(APP_NOTEBOOK, [])
+            for task in [t for t in pool if _failed(t)]:
+                pool.remove(task)
+                self._pause_until = now + FAILED_START_PAUSE
+                self.log.error("workbook: a warm kernel failed to start: %r", None if task.cancelled()
+                               else task.exception())
+            arrivals_done = now - self._last_arrival >= self._quiet
+            if self._target and self._last_arrival > float("-inf") and now - self._last_arrival >= self._release_after:
+                self._target = 0
+                self.log.info("workbook: nobody arrived for %.0f min; releasing the warm kernels (the next "
+                              "arrival warms them again)", self._release_after / 60)
+            warm = [t for t in pool if _waiting(t)]
+            if len(pool) > self._target and warm:  # released, or more than needed
+                for task in warm[:len(pool) - self._target]:
+                    pool.remove(task)
+                    kid = _kernel_of(task)
+                    asyncio.ensure_future(self.shutdown_kernel(kid))
+                return
+            starting = len(pool) - len(warm)
+            if len(pool) < self._target and arrivals_done and starting < cpus and now >= self._pause_until:
+                pool.append(asyncio.ensure_future(self._initialize(APP_NOTEBOOK, None, **self._start_kwargs())))
+                self._used_up_told = False
+            elif self._target and not self._announced and len(warm) >= self._target:
+                self._announced = True
+                self.log.info("%s", self.capacity_line(warm))
+
+        def capacity_line(self, warm: list["asyncio.Future[Any]"]) -> str:
+            """"Ready for N people at once", with the memory the server and its warm kernels take."""
+            import psutil
+
+            server = psutil.Process().memory_info().rss
+            sizes = []
+            for task in warm:
+                kid = _kernel_of(task)
+                pid = kernel_pid(self.get_kernel(kid)) if kid in self else None
+                try:
+                    sizes.append(psutil.Process(pid).memory_info().rss if pid else 0)
+                except psutil.Error:
+                    continue
+            per = sum(sizes) / len(sizes) if sizes else 0.0
+            total = server + sum(sizes)
+            free = psutil.virtual_memory().available
+            line = (f"workbook: ready for {len(warm)} people at once: {len(warm)} warm kernels, {_mib(total)} of "
+                    f"memory in all (server {_mib(server)}, {_mib(per)} a kernel); {_mib(free)} still available. "
+                    "More arrivals start their own kernel.")
+            if free < per * 10:
+                line += " Memory is short: start with a smaller --expect or close other programs."
+            return line
+
+    return WarmPool
 
 
 #: Voila handlers we replace by our own, and routes a room must never reach (answered 404).
@@ -360,13 +564,39 @@ class WorkbookVoila(Voila):
 
     name = "workbook-voila"
 
+    expect = Int(0, config=True, help="People expected at once: keep this many kernels warm (0: none; "
+                                      "each page then starts its own kernel).")
+    warm_release_after = Float(1800.0, config=True, help="Seconds without arrivals after which the warm kernels "
+                                                         "are released, once people have arrived (the next "
+                                                         "arrival warms them again).")
+    warm_refill_quiet = Float(3.0, config=True, help="Seconds after the last arrival before the pool refills.")
+
     def init_settings(self) -> dict[str, Any]:  # type: ignore[override]
-        settings = super().init_settings()
+        if self.expect > 0:
+            if not os.path.isfile(os.path.join(self.root_dir, APP_NOTEBOOK)):
+                raise SystemExit(f"--expect needs {APP_NOTEBOOK} in the served folder {self.root_dir}")
+            self.voila_configuration.preheat_kernel = True
+            self.voila_configuration.default_pool_size = 0
+
+            def factory(base: type, preheat: bool, size: int, **kw: Any) -> type:
+                return warm_pool_class(voila_kernel_manager_factory(base, True, 0, **kw))
+
+            undo = use_kernel_manager_factory(factory)
+            try:
+                settings = super().init_settings()
+            finally:
+                undo()
+            settings[APP_ROUTING] = True
+            self.log.info("workbook: warming %d kernels for the people expected; a line says when they are ready",
+                          self.expect)
+        else:
+            settings = super().init_settings()
         settings["log_function"] = log_request
         return settings
 
     def init_handlers(self) -> list[Any]:  # type: ignore[override]
-        pages = [name[:-len(".ipynb")] for name in os.listdir(self.root_dir) if name.endswith(".ipynb")]
+        pages = [name[:-len(".ipynb")] for name in os.listdir(self.root_dir)
+                 if name.endswith(".ipynb") and name != APP_NOTEBOOK]  # the app is reached through a page
         gate = Gate(pages)
         kept: list[Any] = []
         for spec in super().init_handlers():

@@ -62,23 +62,21 @@ class Page:
 
 
 def query_string() -> str:
-    """The page request's query string, in a plain or a preheated Voila kernel.
+    """The page request's query string, in a plain or a preheated (warm) Voila kernel.
 
-    A normal Voila kernel starts with ``QUERY_STRING`` in its environment. A preheated one
-    starts before any request, so it must wait for it through ``voila.utils``; that import costs
-    seconds, so it happens only in preheated kernels (where the wait hides it).
+    A normal Voila kernel starts with ``QUERY_STRING`` in its environment. A warm one starts
+    before any request, so it waits for it (:func:`workbook.jupyter_compat.wait_for_voila_request`,
+    which also sets ``SCRIPT_NAME`` and the rest of the request's variables).
     """
     if os.environ.get("VOILA_PREHEAT", "False") not in ("", "False"):
-        from voila.utils import get_query_string
+        from ..jupyter_compat import wait_for_voila_request
 
-        return get_query_string() or ""
+        wait_for_voila_request()
     return os.environ.get("QUERY_STRING", "")
 
 
 def prepare() -> None:
-    """Warm up before the request arrives (preheated kernels): heavy imports and the database pool."""
-    if os.environ.get("VOILA_PREHEAT", "False") not in ("", "False"):
-        import voila.utils  # noqa: F401  (seconds of imports, paid before the participant waits)
+    """Warm up before the request arrives (preheated kernels): the database pool."""
     try:
         get_store()
     except WorkbookError:
