@@ -56,6 +56,7 @@ benchmarks: $(STAMP) system-deps
 	$(BIN)/python benchmarks/store.py
 	$(BIN)/python benchmarks/matching.py
 	$(BIN)/python benchmarks/reports.py
+	$(BIN)/python benchmarks/reports_dask.py
 	$(BIN)/python benchmarks/forms.py
 	$(BIN)/python benchmarks/server.py
 	$(BIN)/python benchmarks/retro.py
