@@ -74,7 +74,8 @@ def timed(label: str, **kw: object) -> float:
     from workbook.reports import generate_reports
 
     t0 = time.perf_counter()
-    result = generate_reports("bench", kinds=["participant"], until=UNTIL, progress=False, **kw)  # type: ignore[arg-type]
+    result = generate_reports("bench", kinds=["participant"], until=UNTIL, progress=False,
+                              **kw)  # type: ignore[arg-type]
     seconds = time.perf_counter() - t0
     if not result.ok:
         raise SystemExit(f"{label}: {len(result.failed)} failed, e.g. {result.failed[0].error}")

@@ -214,7 +214,8 @@ def test_a_failing_report_fails_as_in_the_local_pool(cluster: Cluster, jupyter_e
     templates = tmp_path / "templates"
     shutil.copytree(TEMPLATES_DIR, templates)
     nb = nbformat.read(templates / "participant.ipynb", as_version=4)
-    nb.cells.insert(2, nbformat.v4.new_code_cell('if person_id == "p03":\n    raise RuntimeError("template broke for p03")'))
+    nb.cells.insert(2, nbformat.v4.new_code_cell(
+        'if person_id == "p03":\n    raise RuntimeError("template broke for p03")'))
     nbformat.write(nb, templates / "participant.ipynb")
     args = ["--db", url, "report", canary.COHORT, "--kind", "participant", "--until", canary.UNTIL,
             "--templates", str(templates), "--quiet"]

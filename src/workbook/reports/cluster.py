@@ -80,37 +80,44 @@ class RemotePage:
 
 
 _kernels_lock = threading.Lock()
-#: Every warm kernel of this worker process, by the thread that owns it.
-_kernels: dict[int, Any] = {}
+#: Every warm kernel of this worker process (for :func:`stop_worker_kernels`); each thread finds its own in ``_own``.
+_kernels: list[Any] = []
+_own = threading.local()
+_closing = threading.Event()
 
 
 def worker_kernel(db_url: str, start_timeout: float) -> Any:
     """The calling worker thread's warm kernel for ``db_url`` (started on first use, kept across tasks).
 
     One kernel per worker thread (run workers with ``--nthreads 1`` for one per worker); a kernel
-    of another database, or a dead one, is replaced.
+    of another database, or a dead one, is replaced. None is started once the worker is closing.
     """
-    from .engine import WarmKernel
+    from .engine import KernelStartError, WarmKernel
 
-    me = threading.get_ident()
-    with _kernels_lock:
-        wk = _kernels.get(me)
+    wk = getattr(_own, "kernel", None)
     if wk is not None and (wk.db_url != db_url or not wk.alive):
         with contextlib.suppress(Exception):
             wk.shutdown()
-        wk = None
+        with _kernels_lock:
+            if wk in _kernels:
+                _kernels.remove(wk)
+        wk = _own.kernel = None
     if wk is None:
         wk = WarmKernel(start_timeout=start_timeout, db_url=db_url)
         with _kernels_lock:
-            _kernels[me] = wk
+            if _closing.is_set():
+                raise KernelStartError("the worker is closing")
+            _kernels.append(wk)
+        _own.kernel = wk
         wk.start()
     return wk
 
 
 def stop_worker_kernels() -> int:
-    """Stop every warm kernel of this process (from any thread); how many there were."""
+    """Stop every warm kernel of this process (from any thread) and start no more; how many there were."""
     with _kernels_lock:
-        kernels = list(_kernels.values())
+        _closing.set()
+        kernels = list(_kernels)
         _kernels.clear()
     for wk in kernels:
         with contextlib.suppress(Exception):
@@ -128,7 +135,7 @@ def _worker_address() -> str:
 
 
 def _patched_notebook(path: Path, job: ReportJob, out_ipynb: str) -> str:
-    """The executed notebook's text, with papermill's record of paths naming the client's files, not the scratch folder."""
+    """The executed notebook's text; papermill's record of its paths names the client's files, not a scratch folder."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
@@ -268,10 +275,15 @@ class DaskExecutor:
             self.client = distributed.Client(self.cluster, set_as_default=False)
         try:
             self.client.wait_for_workers(1, timeout=max(self.connect_timeout, 1.0))
-        except (TimeoutError, OSError):
+        except TimeoutError:
             raise ConfigError(f"the Dask scheduler at {self.where} has no workers; start some with "
                               f"`dask worker {self.where}`") from None
-        self.client.register_plugin(_build_reaper()(), name=PLUGIN_NAME)
+        except OSError as exc:  # CommClosedError: the scheduler went away while we waited
+            raise ConfigError(f"lost the Dask scheduler at {self.where} while connecting ({exc})") from None
+        try:
+            self.client.register_plugin(_build_reaper()(), name=PLUGIN_NAME)
+        except OSError as exc:
+            raise ConfigError(f"lost the Dask scheduler at {self.where} while connecting ({exc})") from None
 
     def _quiet_logs(self) -> None:
         """Keep distributed's own log records (tracebacks of a lost connection) out of the batch's output.
@@ -317,12 +329,18 @@ class DaskExecutor:
                 fut.release()
                 outcomes.append(outcome)
                 progress.add(outcome)
-        finally:
+        except OSError:  # the connection to the scheduler broke (CommClosedError): the rest fails below
+            pass
+        except BaseException:
             progress.close()
+            raise
         done = {o.job.stem for o in outcomes}
         for job in planned:  # nothing is lost, whatever happened to the cluster
             if job.stem not in done:
-                outcomes.append(ReportOutcome(job, False, error=f"not run: lost the Dask scheduler at {self.where}"))
+                outcome = ReportOutcome(job, False, error=f"not run: lost the Dask scheduler at {self.where}")
+                outcomes.append(outcome)
+                progress.add(outcome)
+        progress.close()
         return outcomes
 
     def _collect(self, fut: Any, job: ReportJob, out: Path) -> ReportOutcome:
@@ -330,16 +348,19 @@ class DaskExecutor:
         ipynb, page = out / f"{job.stem}.ipynb", out / f"{job.stem}.html"
         try:
             r: RemotePage = fut.result()
-        except BaseException as exc:  # KilledWorker, CancelledError (lost scheduler), a worker without workbook
-            if isinstance(exc, KeyboardInterrupt):
-                raise
+        except (Exception, asyncio.CancelledError) as exc:  # KilledWorker, cancelled (lost scheduler), ...
             page.unlink(missing_ok=True)
             return ReportOutcome(job, False, error=self._task_error(exc))
-        if r.ipynb is not None:
-            ipynb.write_text(r.ipynb, encoding="utf-8")
-        if r.ok and r.html is not None:
-            page.write_text(r.html, encoding="utf-8")
-            return ReportOutcome(job, True, ipynb, page, summary=r.summary, seconds=r.seconds, worker=r.worker)
+        try:
+            if r.ipynb is not None:
+                ipynb.write_text(r.ipynb, encoding="utf-8")
+            if r.ok and r.html is not None:
+                page.write_text(r.html, encoding="utf-8")
+                return ReportOutcome(job, True, ipynb, page, summary=r.summary, seconds=r.seconds, worker=r.worker)
+        except OSError as exc:  # this page fails, not the batch (as a failed HTML export locally)
+            page.unlink(missing_ok=True)
+            return ReportOutcome(job, False, None, None, seconds=r.seconds, worker=r.worker,
+                                 error=f"cannot write {exc.filename or out}: {exc.strerror or exc}")
         page.unlink(missing_ok=True)
         return ReportOutcome(job, False, ipynb if r.ipynb is not None else None, None, error=r.error, cell=r.cell,
                              seconds=r.seconds, worker=r.worker)
@@ -349,7 +370,7 @@ class DaskExecutor:
         name = type(exc).__name__
         if isinstance(exc, (asyncio.CancelledError, concurrent.futures.CancelledError)) \
                 or (self.client is not None and self.client.status in ("closing", "closed")):
-            return f"lost the Dask scheduler at {self.where} ({name})"
+            return f"lost the Dask scheduler at {self.where}"
         if name == "KilledWorker":
             return f"KilledWorker: the workers running this report died ({self.where})"
         text = str(exc).strip()
