@@ -111,6 +111,13 @@ def repeated_blockers(checkins: Iterable["Entry"], *, min_times: int = 2,
     """
     import pandas as pd
 
+    rows = blocker_repeats(checkins, min_times=min_times, prompt_id=prompt_id)
+    return pd.DataFrame(rows, columns=["blocker", "times", "first", "last"])
+
+
+def blocker_repeats(checkins: Iterable["Entry"], *, min_times: int = 2,
+                    prompt_id: str = "blockers") -> list[dict[str, Any]]:
+    """:func:`repeated_blockers` as plain rows (what the coach page needs, without pandas in a form kernel)."""
     seen: dict[str, dict[str, Any]] = {}
     for e in sorted(checkins, key=lambda e: e.created_at):
         items = e.answers.get(prompt_id) or []
@@ -123,7 +130,7 @@ def repeated_blockers(checkins: Iterable["Entry"], *, min_times: int = 2,
             rec["last"] = e.created_at
     rows = [r for r in seen.values() if r["times"] >= min_times]
     rows.sort(key=lambda r: (-r["times"], r["first"]))
-    return pd.DataFrame(rows, columns=["blocker", "times", "first", "last"])
+    return rows
 
 
 def mood_trend(frame: "pd.DataFrame") -> "pd.DataFrame":
@@ -256,11 +263,11 @@ def _health(store: "Store", viewer: "Viewer", pair: "Pairing", *, cadence: int, 
         risky = True
         reasons.append("mood fell twice in a row")
     recent = sorted(checkins, key=lambda e: e.created_at)[-3:]
-    repeats = repeated_blockers(recent) if len(recent) >= 2 else None
-    if repeats is not None and not repeats.empty:
+    repeats = blocker_repeats(recent) if len(recent) >= 2 else []
+    if repeats:
         risky = True
         if all(access.can_read(store, viewer, e) for e in recent):
-            reasons += [f"blocker repeats: {b}" for b in repeats["blocker"]]
+            reasons += [f"blocker repeats: {r['blocker']}" for r in repeats]
         else:
             reasons.append("a blocker repeats")
     if overdue:

@@ -42,7 +42,7 @@ import tornado.web
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.handlers import KernelHandler
 from jupyter_server.utils import url_path_join
-from traitlets import Float, Int
+from traitlets import Float, Int, List, Unicode
 from voila.app import Voila
 from voila.utils import ENV_VARIABLE
 from voila.voila_kernel_manager import voila_kernel_manager_factory
@@ -125,10 +125,15 @@ def _digest(secret: str) -> str:
 class Gate:
     """What the server knows about pages: the store, the page kinds, and kernel-to-browser bindings."""
 
-    def __init__(self, pages: Iterable[str]) -> None:
+    def __init__(self, pages: Iterable[str], *, user_header: str = "", trusted_proxies: Iterable[str] = (),
+                 cohort: str = "") -> None:
         self.pages = frozenset(pages)
         self._store: Any = None
         self._bindings: dict[str, str] = {}
+        # A trusted authenticating proxy: the header naming its user, the proxy's addresses, the cohort.
+        self.user_header = user_header
+        self.proxies = access.trusted_proxies(trusted_proxies)
+        self.cohort = cohort or None
 
     @property
     def store(self) -> Any:
@@ -141,6 +146,14 @@ class Gate:
     def check(self, page: str, key: str | None) -> access.Viewer:
         """The viewer for a page request, or :class:`AccessDenied` / :class:`WorkbookError`."""
         return access.authenticate(self.store, key, require_role=access.page_roles(page))
+
+    def proxy_user(self, request: Any) -> str | None:
+        """The user a trusted proxy signed in for ``request`` (None unless configured and from its address)."""
+        return access.proxy_user(request.remote_ip, request.headers, self.user_header, self.proxies)
+
+    def check_user(self, page: str, user: str) -> access.Viewer:
+        """The roster member a trusted proxy's user is, for a page request, or :class:`AccessDenied`."""
+        return access.trusted_viewer(self.store, user, self.cohort, require_role=access.page_roles(page))
 
     def bind(self, kernel_id: str, client_secret: str) -> None:
         self._bindings[kernel_id] = _digest(client_secret)
@@ -240,8 +253,17 @@ class GatedVoilaHandler(_MessageMixin, TornadoVoilaHandler):
         from_cookie = not key
         if from_cookie:  # a link between pages (no key in it): the key this browser opened a page with
             key = self.get_cookie(KEY_COOKIE)
+        # Only this server hands a kernel a viewer assertion; whatever a client put there goes.
+        self._drop_query_argument(access.ASSERTION_PARAMETER)
+        # No key: a trusted proxy's user header, if this server was told to trust one and the
+        # request comes from the proxy's own address (else the header is ignored altogether).
+        user = None if key else self.gate.proxy_user(self.request)
+        loop = asyncio.get_running_loop()
         try:
-            await asyncio.get_running_loop().run_in_executor(None, self.gate.check, page, key)
+            if user is not None:
+                viewer = await loop.run_in_executor(None, self.gate.check_user, page, user)
+            else:
+                await loop.run_in_executor(None, self.gate.check, page, key)
         except AccessDenied as exc:
             self.write_message_page(403, str(exc))
             return
@@ -249,7 +271,6 @@ class GatedVoilaHandler(_MessageMixin, TornadoVoilaHandler):
             log.exception("the store is unavailable; page %s refused", page)
             self.write_message_page(503, UNAVAILABLE_TEXT)
             return
-        assert key is not None  # check() refuses a missing key
         if self.settings.get(APP_ROUTING):
             # A warm server answers every page from the warm pool's one notebook; the kernel reads
             # the page from the request's path (SCRIPT_NAME), which stays the checked page's.
@@ -257,12 +278,15 @@ class GatedVoilaHandler(_MessageMixin, TornadoVoilaHandler):
                 self.path_kwargs["path"] = APP_NOTEBOOK
             else:
                 self.path_args = [APP_NOTEBOOK, *self.path_args[1:]]
-        if from_cookie:
+        if user is not None:
+            # The kernel reads its viewer from the query string: signed here, verified there.
+            self._add_query_argument(access.ASSERTION_PARAMETER, access.sign_viewer(viewer))
+        elif from_cookie:
             # The kernel reads its viewer from the query string, as for a personal link.
-            extra = urllib.parse.urlencode({access.LINK_PARAMETER: key})
-            self.request.query = f"{self.request.query}&{extra}" if self.request.query else extra
-            self.request.arguments.setdefault(access.LINK_PARAMETER, []).append(key.encode())
+            assert key is not None  # check() refuses a missing key
+            self._add_query_argument(access.LINK_PARAMETER, key)
         else:
+            assert key is not None
             self._set_private_cookie(KEY_COOKIE, key)
         secret = self.get_cookie(CLIENT_COOKIE)
         if not secret or not _SECRET_RE.match(secret):
@@ -273,6 +297,19 @@ class GatedVoilaHandler(_MessageMixin, TornadoVoilaHandler):
         # closes; reading the token sets that cookie (voila issue 1458).
         _ = self.xsrf_token
         self.gate.prune(self.settings["kernel_manager"].list_kernel_ids())
+
+    def _add_query_argument(self, name: str, value: str) -> None:
+        extra = urllib.parse.urlencode({name: value})
+        self.request.query = f"{self.request.query}&{extra}" if self.request.query else extra
+        self.request.arguments.setdefault(name, []).append(value.encode())
+        self.request.query_arguments.setdefault(name, []).append(value.encode())
+
+    def _drop_query_argument(self, name: str) -> None:
+        pairs = urllib.parse.parse_qsl(self.request.query, keep_blank_values=True)
+        if any(k == name for k, _ in pairs):
+            self.request.query = urllib.parse.urlencode([(k, v) for k, v in pairs if k != name])
+        self.request.arguments.pop(name, None)
+        self.request.query_arguments.pop(name, None)
 
     def _set_private_cookie(self, name: str, value: str) -> None:
         """A session cookie no script can read and no other site can make the browser send."""
@@ -402,9 +439,12 @@ def warm_pool_class(base: type) -> type:
     refilled a second after each use, never shrunk):
 
     - there is one pool, of :data:`APP_NOTEBOOK`, which builds whichever page was asked for;
-    - a keeper starts kernels at most one per CPU at a time, and none while people are
-      arriving (an arrival less than ``warm_refill_quiet`` seconds ago): a room's pages get the
-      CPU, the pool refills after the burst;
+    - a keeper starts kernels at most one per CPU at a time, and while people are arriving (an
+      arrival less than ``warm_refill_quiet`` seconds ago) only one, and only when fewer than a
+      tenth of ``expect`` are left: a room's pages get the CPU, the pool refills after the burst;
+    - kernels serving pages count toward the room: once it has arrived, the pool keeps a tenth
+      of ``expect`` warm (for people moving to another page), so memory stays near one kernel a
+      person, not two;
     - a page takes a warm kernel (one waiting for its request) before one still starting;
     - once people have arrived and then nobody has for ``warm_release_after`` seconds (the
       session is over), the warm kernels are shut down; the next arrival starts its own kernel
@@ -419,6 +459,7 @@ def warm_pool_class(base: type) -> type:
             self._release_after = float(app.warm_release_after)
             self._quiet = float(app.warm_refill_quiet)
             self._target = self._expect
+            self._floor = max(1, -(-self._expect // 10))  # warm kernels kept while the room is here
             self._last_arrival = float("-inf")
             self._pause_until = 0.0
             self._announced = False
@@ -507,14 +548,22 @@ def warm_pool_class(base: type) -> type:
                 self.log.info("workbook: nobody arrived for %.0f min; releasing the warm kernels (the next "
                               "arrival warms them again)", self._release_after / 60)
             warm = [t for t in pool if _waiting(t)]
-            if len(pool) > self._target and warm:  # released, or more than needed
-                for task in warm[:len(pool) - self._target]:
+            # Kernels serving pages count toward the room: a room that has arrived keeps only a
+            # tenth of it warm (for people moving to another page), not a second room's worth.
+            pooled = {_kernel_of(t) for t in pool}
+            in_use = sum(1 for kid in self.list_kernel_ids() if kid not in pooled)
+            want = max(min(self._target, self._floor), self._target - in_use)
+            if len(pool) > want and warm:  # released, or more than needed
+                for task in warm[:len(pool) - want]:
                     pool.remove(task)
                     kid = _kernel_of(task)
                     asyncio.ensure_future(self.shutdown_kernel(kid))
                 return
             starting = len(pool) - len(warm)
-            if len(pool) < self._target and arrivals_done and starting < cpus and now >= self._pause_until:
+            # While people arrive, at most one start and only below the floor (a trickle of
+            # arrivals must not empty the pool; a burst must not start a second room's kernels).
+            room = cpus if arrivals_done else (1 if len(pool) < min(want, self._floor) else 0)
+            if len(pool) < want and starting < room and now >= self._pause_until:
                 pool.append(asyncio.ensure_future(self._initialize(APP_NOTEBOOK, None, **self._start_kwargs())))
                 self._used_up_told = False
             elif self._target and not self._announced and len(warm) >= self._target:
@@ -570,6 +619,13 @@ class WorkbookVoila(Voila):
                                                          "are released, once people have arrived (the next "
                                                          "arrival warms them again).")
     warm_refill_quiet = Float(3.0, config=True, help="Seconds after the last arrival before the pool refills.")
+    trust_user_header = Unicode("", config=True, help="A header naming the signed-in user, set by an "
+                                                      "authenticating proxy (e.g. X-Forwarded-User); honoured only "
+                                                      "from trusted_proxies, on requests without a key.")
+    trusted_proxies = List(Unicode(), config=True, help="Addresses (or networks) of the authenticating proxy whose "
+                                                        "user header is trusted; nobody else's is.")
+    cohort = Unicode("", config=True, help="The cohort a proxy-authenticated user is looked up in (needed when "
+                                           "people are on several cohorts' rosters).")
 
     def init_settings(self) -> dict[str, Any]:  # type: ignore[override]
         if self.expect > 0:
@@ -597,7 +653,15 @@ class WorkbookVoila(Voila):
     def init_handlers(self) -> list[Any]:  # type: ignore[override]
         pages = [name[:-len(".ipynb")] for name in os.listdir(self.root_dir)
                  if name.endswith(".ipynb") and name != APP_NOTEBOOK]  # the app is reached through a page
-        gate = Gate(pages)
+        if self.trust_user_header and not self.trusted_proxies:
+            raise SystemExit("--trust-user-header needs --trusted-proxy ADDRESS (the authenticating proxy's own "
+                             "address): a header anyone can send proves nothing")
+        try:
+            gate = Gate(pages, user_header=self.trust_user_header if self.trusted_proxies else "",
+                        trusted_proxies=self.trusted_proxies, cohort=self.cohort)
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from None
+        prepare_environment(self.server_url)  # the warm kernels' query route is under the server's prefix
         kept: list[Any] = []
         for spec in super().init_handlers():
             pattern, handler = spec[0], spec[1]
@@ -630,11 +694,14 @@ class WorkbookVoila(Voila):
         super().start()
 
 
-def prepare_environment() -> None:
-    """Per-server secrets the kernels inherit (the preheated kernels' query route)."""
+def prepare_environment(server_url: str = "/") -> None:
+    """Per-server secrets the kernels inherit: the preheated kernels' query route (under ``server_url``,
+    the server's prefix) and the key that signs proxy-authenticated viewers (:func:`access.sign_viewer`)."""
     if not _SECRET_RE.match(os.environ.get(QUERY_SECRET_ENV, "")):
         os.environ[QUERY_SECRET_ENV] = secrets.token_urlsafe(32)
-    os.environ["VOILA_WS_BASE_URL"] = f"/wbq/{os.environ[QUERY_SECRET_ENV]}/"  # the server URL is /
+    if not _SECRET_RE.match(os.environ.get(access.ASSERTION_SECRET_ENV, "")):
+        os.environ[access.ASSERTION_SECRET_ENV] = secrets.token_urlsafe(32)
+    os.environ["VOILA_WS_BASE_URL"] = url_path_join(server_url, f"/wbq/{os.environ[QUERY_SECRET_ENV]}/")
 
 
 def main(argv: list[str] | None = None) -> None:
