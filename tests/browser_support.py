@@ -33,14 +33,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    """Wait until something answers HTTP on ``port`` (or the process died)."""
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0, home: str = "/") -> None:
+    """Wait until something answers HTTP on ``port`` at ``home`` (or the process died)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"workbook serve exited with {proc.returncode}")
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()  # the home page
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{home}", timeout=2).read()  # the home page
             return
         except (urllib.error.URLError, ConnectionError, OSError):
             time.sleep(0.2)
@@ -80,8 +80,11 @@ def server_env(workdir: Path, db_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(workdir: Path, db_url: str, *extra: str, port: int | None = None) -> Iterator[Server]:
-    """Start ``workbook serve`` on a free loopback port; stop it (SIGTERM, then kill) afterwards."""
+def running_server(workdir: Path, db_url: str, *extra: str, port: int | None = None,
+                   home: str = "/") -> Iterator[Server]:
+    """Start ``workbook serve`` on a free loopback port; stop it (SIGTERM, then kill) afterwards.
+
+    ``home``: where its home page answers (the ``--base-url`` prefix, if one is in ``extra``)."""
     port = port or free_port()
     log = workdir / f"serve-{port}.log"
     exe = shutil.which("workbook", path=str(Path(sys.executable).parent)) or "workbook"
@@ -89,7 +92,7 @@ def running_server(workdir: Path, db_url: str, *extra: str, port: int | None = N
         proc = subprocess.Popen([exe, "serve", "--port", str(port), *extra], stdout=fh, stderr=subprocess.STDOUT,
                                 env=server_env(workdir, db_url), cwd=str(workdir))
     try:
-        wait_for_port(port, proc)
+        wait_for_port(port, proc, home=home)
         yield Server(proc, port, log)
     finally:
         if proc.poll() is None:

@@ -242,3 +242,108 @@ def test_predicates_agree_with_the_verbs(example: Store, three: dict[str, int]) 
     assert access.can_see_card(Viewer("p02", "example", "participant"), shared)
     assert not access.can_see_card(Viewer("p02", "other", "participant"), shared)
     assert access.page_roles("participation") == ("facilitator",) and access.page_roles("journal") is None
+
+
+# --- a trusted authenticating proxy: user header -> roster person, and the server's signed viewer ---
+SECRET = "t" * 43
+
+
+def test_a_proxy_user_is_a_roster_person_by_id_or_email(example: Store) -> None:
+    from workbook.store.models import Cohort, Membership
+
+    p01 = Viewer("p01", "example", "participant")
+    assert access.trusted_viewer(example, "p01") == p01
+    assert access.trusted_viewer(example, " P01 ") == p01  # case-insensitive, trimmed
+    email = example.get_person("c01").email
+    assert access.trusted_viewer(example, email.upper()) == Viewer("c01", "example", "coach")
+    assert access.trusted_viewer(example, "p01", "example", require_role=["participant"]) == p01
+    for user, said in (("mallory", "nobody on any cohort"), ("", "not valid"), ("x" * 400, "not valid")):
+        with pytest.raises(AccessDenied, match=said):
+            access.trusted_viewer(example, user)
+    with pytest.raises(AccessDenied, match="not available"):
+        access.trusted_viewer(example, "p01", require_role=["facilitator"])
+    # p01 is on a second cohort's roster: the server must say which cohort it serves.
+    example.save_cohort(Cohort("autumn", "Autumn", "UTC", 3, "private", {}))
+    mine = example.get_membership("example", "p01")
+    example.save_members("autumn", [Membership("autumn", "p01", mine.name, mine.email, "coach")])
+    with pytest.raises(AccessDenied, match="several cohorts .*autumn, example.*--cohort"):
+        access.trusted_viewer(example, "p01")
+    assert access.trusted_viewer(example, "p01", "autumn") == Viewer("p01", "autumn", "coach")
+    assert access.trusted_viewer(example, mine.email, "example") == p01
+    with pytest.raises(AccessDenied, match="nobody on the roster of 'autumn'"):
+        access.trusted_viewer(example, "p02", "autumn")
+    # Two people share an email: neither is guessed.
+    other = example.get_membership("example", "p02")
+    example.save_members("example", [dataclasses.replace(other, email=example.get_person("p03").email.upper())])
+    with pytest.raises(AccessDenied, match=r"several people on the roster \(p02, p03\)"):
+        access.trusted_viewer(example, example.get_person("p03").email)
+    # Someone who left the roster is nobody.
+    example.save_members("example", [dataclasses.replace(example.get_membership("example", "p04"), active=False)])
+    with pytest.raises(AccessDenied, match="nobody on"):
+        access.trusted_viewer(example, "p04")
+
+
+def test_a_signed_viewer_is_verified_and_expires(example: Store) -> None:
+    p01 = Viewer("p01", "example", "participant")
+    now = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
+    signed = access.sign_viewer(p01, SECRET, now=now)
+    assert access.viewer_from_assertion(example, signed, SECRET, now=now) == p01
+    later = now + access.ASSERTION_TTL
+    with pytest.raises(AccessDenied, match="not valid"):
+        access.viewer_from_assertion(example, signed, SECRET, now=later)  # expired
+    assert access.viewer_from_assertion(example, signed, SECRET, now=later - dt.timedelta(seconds=1)) == p01
+    payload, mac = signed.split(".")
+    f01 = access.sign_viewer(Viewer("f01", "example", "facilitator"), SECRET, now=now).split(".")[0]
+    tampered = [f"{f01}.{mac}", f"{payload}.{mac[:-2]}AA", f"{payload}x.{mac}", signed + ".x", "", "a.b",
+                access.sign_viewer(p01, "u" * 43, now=now)]  # another payload, mac, or secret
+    for bad in tampered:
+        with pytest.raises(AccessDenied, match="not valid"):
+            access.viewer_from_assertion(example, bad, SECRET, now=now)
+    with pytest.raises(AccessDenied, match="not available"):
+        access.viewer_from_assertion(example, signed, SECRET, require_role=["facilitator"], now=now)
+    with pytest.raises(AccessDenied):  # no server secret, no assertion (too short to be one)
+        access.sign_viewer(p01, "short")
+    # The roster decides again: a changed role or a person who left is refused.
+    member = example.get_membership("example", "p01")
+    example.save_members("example", [dataclasses.replace(member, role="coach")])
+    with pytest.raises(AccessDenied, match="not valid"):
+        access.viewer_from_assertion(example, signed, SECRET, now=now)
+    example.save_members("example", [dataclasses.replace(member, active=False)])
+    with pytest.raises(AccessDenied, match="not valid"):
+        access.recheck_member(example, p01)
+
+
+def test_only_a_trusted_proxy_address_may_name_the_user() -> None:
+    proxies = access.trusted_proxies(["127.0.0.1", "::1", "10.0.0.0/24"])
+    for ip in ("127.0.0.1", "::1", "::ffff:127.0.0.1", "10.0.0.9"):
+        assert access.is_trusted_proxy(ip, proxies), ip
+    for ip in ("127.0.0.2", "10.0.1.1", "::2", "", None, "not-an-ip", "fe80::1%eth0"):
+        assert not access.is_trusted_proxy(ip, proxies), ip
+    assert not access.is_trusted_proxy("127.0.0.1", ())
+    headers = {"X-Forwarded-User": " p01 "}
+    assert access.proxy_user("127.0.0.1", headers, "X-Forwarded-User", proxies) == "p01"
+    assert access.proxy_user("127.0.0.1", headers, "", proxies) is None  # no header configured
+    assert access.proxy_user("192.0.2.7", headers, "X-Forwarded-User", proxies) is None  # not the proxy
+    assert access.proxy_user("127.0.0.1", {"X-Forwarded-User": ""}, "X-Forwarded-User", proxies) is None
+    with pytest.raises(ValueError, match="'localhost' is not an IP address"):
+        access.trusted_proxies(["localhost"])
+
+
+def test_a_page_takes_a_signed_viewer_only_without_a_key(example: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from workbook.forms.pages import page
+
+    monkeypatch.setenv(access.ASSERTION_SECRET_ENV, SECRET)
+    signed = access.sign_viewer(Viewer("p01", "example", "participant"))
+    shown = page("journal", f"?wb_viewer={signed}", example)
+    assert shown.viewer == Viewer("p01", "example", "participant") and shown.journal is not None
+    forged = access.sign_viewer(Viewer("p01", "example", "participant"), "u" * 43)
+    refused = page("journal", f"?wb_viewer={forged}", example)
+    assert refused.viewer is None and "not valid" in (refused.message or "")
+    key = access.issue_token(example, "example", "p02")
+    assert page("journal", f"?key={key}&wb_viewer={signed}", example).viewer.person_id == "p02"  # the key wins
+    form = page("reflection", f"?exercise=gibbs&wb_viewer={signed}", example).form
+    assert form is not None and form.ctx.key is None and form.ctx.trusted
+    member = example.get_membership("example", "p01")
+    example.save_members("example", [dataclasses.replace(member, active=False)])
+    with pytest.raises(AccessDenied):  # taken off the roster while the page is open: the next save stops
+        form.ctx.check()

@@ -9,8 +9,12 @@ Facilitators see aggregates of everything but free text only where shared with t
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
+import json
+import os
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,6 +34,9 @@ if TYPE_CHECKING:
 #: ``--token`` login would intercept it and redirect to /login.
 LINK_PARAMETER = "key"
 TOKEN_BYTES = 24
+#: What a missing, wrong, expired, revoked or forged link (or viewer assertion) is told, whichever it was.
+LINK_REFUSED = ("This link is not valid (it may have expired or been replaced). "
+                "Ask your facilitator for a new personal link.")
 
 
 @dataclass(frozen=True)
@@ -81,8 +88,7 @@ def authenticate(store: "Store", token: str | None, *, require_role: Iterable[st
     A missing, wrong, expired or revoked token all get the same message: it must not tell an
     attacker which of them it was.
     """
-    message = ("This link is not valid (it may have expired or been replaced). "
-               "Ask your facilitator for a new personal link.")
+    message = LINK_REFUSED
     if not token or len(token) > 200:
         raise AccessDenied(message)
     grant: AccessGrant | None = store.lookup_token(hash_token(token), utcnow())
@@ -106,6 +112,171 @@ def viewer_for(store: "Store", cohort_id: str, person_id: str) -> Viewer:
     """
     m = store.get_membership(cohort_id, person_id)
     return Viewer(person_id, cohort_id, m.role)
+
+
+# --- a trusted authenticating proxy (JupyterHub, oauth2-proxy, a web server's auth) in front ---------
+#: The query parameter by which the forms server hands a proxy-authenticated viewer to the page's
+#: kernel, signed (:func:`sign_viewer`); the server replaces any such parameter a client sent.
+ASSERTION_PARAMETER = "wb_viewer"
+#: Environment variable with the forms server's secret for viewer assertions (its kernels inherit it).
+ASSERTION_SECRET_ENV = "WORKBOOK_VIEWER_SECRET"
+#: How long an assertion is good for: from the request to the kernel building the page (a kernel
+#: started under a room's load can take a minute); the page then re-checks the roster on every save.
+ASSERTION_TTL = dt.timedelta(minutes=10)
+_MIN_SECRET = 32
+
+
+def trusted_proxies(addresses: Iterable[str]) -> tuple[Any, ...]:
+    """The proxy addresses or networks a server is told to trust (``127.0.0.1``, ``::1``, ``10.0.0.0/24``).
+
+    Raises :class:`ValueError` naming a malformed one (the server refuses to start).
+    """
+    import ipaddress
+
+    out = []
+    for text in addresses:
+        try:
+            out.append(ipaddress.ip_network(text.strip(), strict=False))
+        except ValueError:
+            raise ValueError(f"--trusted-proxy {text!r} is not an IP address or network") from None
+    return tuple(out)
+
+
+def is_trusted_proxy(remote_ip: str | None, proxies: Iterable[Any]) -> bool:
+    """Whether a request's peer address (the socket's, never a forwarded-for header) is a trusted proxy's.
+
+    ``proxies`` as :func:`trusted_proxies` returns them; an IPv4 address seen as IPv6 (``::ffff:a.b.c.d``)
+    counts as the IPv4 one. No proxies: nobody is trusted.
+    """
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address((remote_ip or "").split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address.version == net.version and address in net for net in proxies)
+
+
+def proxy_user(remote_ip: str | None, headers: Mapping[str, str], header: str | None,
+               proxies: Iterable[Any]) -> str | None:
+    """The user a trusted proxy's header names, or None: no header configured, a peer that is not a
+    trusted proxy, or no (or an empty) header. Then the request is treated as if it had no header at all."""
+    if not header or not is_trusted_proxy(remote_ip, proxies):
+        return None
+    value = (headers.get(header) or "").strip()
+    return value or None
+
+
+def trusted_viewer(store: "Store", user: str, cohort_id: str | None = None, *,
+                   require_role: Iterable[str] | None = None) -> Viewer:
+    """The viewer for ``user``, a name an authenticating proxy vouches for (a hub user name, an email).
+
+    ``user`` is matched to an active roster member: a person id, else an email, case-insensitive
+    (:meth:`Store.find_memberships_of_user`). ``cohort_id`` is the cohort this server serves; without it
+    the person must be an active member of exactly one cohort. The role is the roster's. Raises
+    :class:`AccessDenied` with a message for the person when nobody, several people or several
+    cohorts match, or when the page (``require_role``) is not for their role.
+    Only call this for a header the server was told to trust, from the proxy's own address.
+    """
+    name = (user or "").strip()
+    if not name or len(name) > 320:
+        raise AccessDenied(LINK_REFUSED)
+    found = store.find_memberships_of_user(name)
+    if cohort_id is not None:
+        found = [m for m in found if m.cohort_id == cohort_id]
+    if not found:
+        where = f"the roster of {cohort_id!r}" if cohort_id else "any cohort's roster"
+        raise AccessDenied(f"You are signed in as {name!r}, but nobody on {where} has that user name or email. "
+                           "Ask your facilitator to add you, or open the personal link you received.")
+    cohorts = sorted({m.cohort_id for m in found})
+    if len(cohorts) > 1:
+        raise AccessDenied(f"You are signed in as {name!r}, who is on the roster of several cohorts "
+                           f"({', '.join(cohorts)}), and this server does not say which one it serves. "
+                           "Open the personal link you received, or ask your facilitator to start the "
+                           "server with --cohort.")
+    if len(found) > 1:
+        raise AccessDenied(f"You are signed in as {name!r}, which matches several people on the roster "
+                           f"({', '.join(m.person_id for m in found)}). Ask your facilitator to fix the roster, "
+                           "or open the personal link you received.")
+    viewer = Viewer(found[0].person_id, found[0].cohort_id, found[0].role)
+    if require_role is not None and viewer.role not in set(require_role):
+        raise AccessDenied("This page is not available with your link.")
+    return viewer
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _assertion_secret(secret: str | None) -> bytes:
+    value = secret if secret is not None else os.environ.get(ASSERTION_SECRET_ENV, "")
+    if len(value) < _MIN_SECRET:
+        raise AccessDenied(LINK_REFUSED)  # no secret, no assertion: nothing can be vouched for
+    return value.encode("utf-8")
+
+
+def _assertion_mac(secret: bytes, payload: str) -> str:
+    return _b64(hmac.new(secret, payload.encode("ascii"), hashlib.sha256).digest())
+
+
+def sign_viewer(viewer: Viewer, secret: str | None = None, *, ttl: dt.timedelta = ASSERTION_TTL,
+                now: dt.datetime | None = None) -> str:
+    """A tamper-proof statement "this request is ``viewer``'s" for the page's kernel, good for ``ttl``.
+
+    HMAC-SHA256 with ``secret`` (default: the :data:`ASSERTION_SECRET_ENV` variable) over the person,
+    cohort, role and expiry. The forms server signs; :func:`viewer_from_assertion` verifies.
+    """
+    expires = int(((now or utcnow()) + ttl).timestamp())
+    payload = _b64(json.dumps([viewer.person_id, viewer.cohort_id, viewer.role, expires],
+                              separators=(",", ":")).encode("utf-8"))
+    return f"{payload}.{_assertion_mac(_assertion_secret(secret), payload)}"
+
+
+def viewer_from_assertion(store: "Store", assertion: str | None, secret: str | None = None, *,
+                          require_role: Iterable[str] | None = None, now: dt.datetime | None = None) -> Viewer:
+    """The viewer an assertion of :func:`sign_viewer` stands for, still an active member in that role.
+
+    A missing, forged, tampered or expired assertion, or one whose person has left the roster or
+    changed role since, gets the same message as a bad link (:data:`LINK_REFUSED`).
+    """
+    if not assertion or len(assertion) > 1000 or assertion.count(".") != 1:
+        raise AccessDenied(LINK_REFUSED)
+    payload, mac = assertion.split(".")
+    if not hmac.compare_digest(mac.encode("ascii", "replace"),
+                               _assertion_mac(_assertion_secret(secret), payload).encode("ascii")):
+        raise AccessDenied(LINK_REFUSED)
+    try:
+        person_id, cohort_id, role, expires = json.loads(_unb64(payload))
+        expired = int(expires) <= (now or utcnow()).timestamp()
+    except (ValueError, TypeError):
+        raise AccessDenied(LINK_REFUSED) from None
+    if expired:
+        raise AccessDenied(LINK_REFUSED)
+    viewer = recheck_member(store, Viewer(str(person_id), str(cohort_id), str(role)))
+    if require_role is not None and viewer.role not in set(require_role):
+        raise AccessDenied("This page is not available with your link.")
+    return viewer
+
+
+def recheck_member(store: "Store", viewer: Viewer) -> Viewer:
+    """``viewer`` again if they are still an active member of their cohort in the same role, else
+    :class:`AccessDenied` (:data:`LINK_REFUSED`). A proxy-authenticated page calls it before each save:
+    someone taken off the roster, or given another role, stops at their next save."""
+    from .errors import NotFoundError
+
+    try:
+        member = store.get_membership(viewer.cohort_id, viewer.person_id)
+    except NotFoundError:
+        raise AccessDenied(LINK_REFUSED) from None
+    if not member.active or member.role != viewer.role:
+        raise AccessDenied(LINK_REFUSED)
+    return viewer
 
 
 def can_read(store: "Store", viewer: Viewer, entry: Entry, *, coaches: set[str] | None = None) -> bool:

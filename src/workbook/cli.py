@@ -552,17 +552,38 @@ def send_cmd(ctx: click.Context, cohort_id: str, kind: str, people: tuple[str, .
               help="Shut down a form's kernel after this long without activity.")
 @click.option("--cull-interval", default=60, show_default=True, type=click.IntRange(min=1), metavar="SECONDS",
               help="How often idle kernels are looked for.")
+@click.option("--base-url", default="/", show_default=True, metavar="PREFIX",
+              help="Serve everything under this path, e.g. /services/workbook/ as a JupyterHub service.")
+@click.option("--trust-user-header", default="", metavar="HEADER",
+              help="Behind an authenticating proxy: a request without a key whose HEADER (e.g. X-Forwarded-User) "
+                   "names a roster person (id or email) opens their pages. Only from --trusted-proxy addresses.")
+@click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDRESS",
+              help="The authenticating proxy's own address or network (repeatable); the header of any other "
+                   "peer is ignored. Never a forwarded-for header.")
+@click.option("--cohort", default=None, metavar="COHORT",
+              help="With --trust-user-header: the cohort whose roster signed-in users are looked up in.")
 @click.pass_context
 @clean_errors
 def serve(ctx: click.Context, host: str, port: int, expect: int, release_after: float, cull_idle: int,
-          cull_interval: int) -> None:
+          cull_interval: int, base_url: str, trust_user_header: str, trusted_proxies: tuple[str, ...],
+          cohort: str | None) -> None:
     """Serve the participant forms (workbook/notebooks/forms) with Voila until Ctrl-C."""
     from .serve import ServeOptions, serve as run_voila
 
     options = ServeOptions(host=host, port=port, db_url=ctx.obj.get("db"), expect=expect,
-                           release_after=release_after * 60, cull_idle_timeout=cull_idle, cull_interval=cull_interval)
-    open_store(ctx).close()  # a missing or outdated database is reported before Voila starts
-    click.echo(f"Serving the forms at http://{host}:{port}/ (Ctrl-C stops).")
+                           release_after=release_after * 60, cull_idle_timeout=cull_idle, cull_interval=cull_interval,
+                           base_url=base_url, trust_user_header=trust_user_header, trusted_proxies=trusted_proxies,
+                           cohort=cohort)
+    store = open_store(ctx)  # a missing or outdated database is reported before Voila starts
+    try:
+        if cohort:
+            store.get_cohort(cohort)
+    finally:
+        store.close()
+    if trust_user_header:
+        click.echo(f"Trusting the {trust_user_header} header from {', '.join(trusted_proxies)} only "
+                   f"(users looked up in {cohort or 'every cohort'}).")
+    click.echo(f"Serving the forms at http://{host}:{port}{options.base_url} (Ctrl-C stops).")
     code = run_voila(options)
     click.echo("Stopped.")
     sys.exit(code if code > 0 else 0)

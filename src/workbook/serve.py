@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -57,7 +58,33 @@ class ServeOptions:
     #: Tornado's websocket limit (default 10 MiB): a larger message closed the connection and the
     #: text was lost. Raised so the form's own, visible limit is what a participant meets.
     max_message_bytes: int = 100 * 1024 * 1024
+    #: A header an authenticating proxy (JupyterHub service, oauth2-proxy, a web server's auth) sets
+    #: to the signed-in user, e.g. ``X-Forwarded-User``; honoured only on requests without a key that
+    #: come from one of ``trusted_proxies``. Empty: no header is ever looked at.
+    trust_user_header: str = ""
+    #: The authenticating proxy's own addresses (or networks): the socket's peer, never X-Forwarded-For.
+    trusted_proxies: tuple[str, ...] = ()
+    #: The cohort proxy-authenticated users are looked up in (needed when someone is on several rosters).
+    cohort: str | None = None
+    #: The path prefix everything is served under (``/services/workbook/`` as a JupyterHub service).
+    base_url: str = "/"
     extra_args: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.trust_user_header and not self.trusted_proxies:
+            raise ConfigError("--trust-user-header needs --trusted-proxy ADDRESS (the authenticating proxy's own "
+                              "address): a header anyone can send proves nothing")
+        if self.trusted_proxies and not self.trust_user_header:
+            raise ConfigError("--trusted-proxy is used only with --trust-user-header HEADER")
+        from .access import trusted_proxies
+
+        try:
+            trusted_proxies(self.trusted_proxies)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        if not re.fullmatch(r"/(?:[A-Za-z0-9._~-]+/)*(?:[A-Za-z0-9._~-]+)?", self.base_url):
+            raise ConfigError(f"--base-url {self.base_url!r} must be a path such as /services/workbook/")
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/") + "/")
 
     def resolved_db_url(self) -> str:
         """The database URL kernels get, with a SQLite path made absolute (kernels run in the forms folder)."""
@@ -123,6 +150,13 @@ def voila_command(options: ServeOptions, config_dir: Path | None = None) -> list
     if options.expect:
         cmd += [f"--WorkbookVoila.expect={options.expect}",
                 f"--WorkbookVoila.warm_release_after={options.release_after}"]
+    if options.base_url != "/":  # every route, cookie and link under the prefix (a JupyterHub service's)
+        cmd += [f"--Voila.base_url={options.base_url}"]
+    if options.trust_user_header:
+        cmd += [f"--WorkbookVoila.trust_user_header={options.trust_user_header}",
+                *(f"--WorkbookVoila.trusted_proxies={p}" for p in options.trusted_proxies)]
+    if options.cohort:
+        cmd += [f"--WorkbookVoila.cohort={options.cohort}"]
     cmd += list(options.extra_args)
     return cmd
 
@@ -164,7 +198,7 @@ def prepared(options: ServeOptions) -> Iterator[tuple[list[str], dict[str, str]]
 def report_apps(options: ServeOptions) -> list[str]:
     """The report apps among the served notebooks, as link patterns (each person's key goes in)."""
     host = "127.0.0.1" if options.host in ("", "0.0.0.0", "::") else options.host
-    return [f"http://{host}:{options.port}/voila/render/{nb.name}?key=YOUR_KEY"
+    return [f"http://{host}:{options.port}{options.base_url}voila/render/{nb.name}?key=YOUR_KEY"
             for nb in sorted(options.forms_dir.glob("reports*.ipynb"))]
 
 

@@ -41,17 +41,20 @@ class FormContext:
     """Who is using a form, and where their data lives.
 
     ``key`` is the personal link's secret: when set, it is checked again before every write,
-    so a link revoked while the page is open stops working at the next Save.
+    so a link revoked while the page is open stops working at the next Save. ``trusted``: the
+    viewer came from an authenticating proxy (no key); their roster membership and role are
+    checked again before every write (:func:`workbook.access.recheck_member`).
     """
 
     store: "Store"
     viewer: access.Viewer
     key: str | None = None
+    trusted: bool = False
 
     def check(self) -> access.Viewer:
         """The viewer, re-authenticated from the link when there is one."""
         if self.key is None:
-            return self.viewer
+            return access.recheck_member(self.store, self.viewer) if self.trusted else self.viewer
         again = access.authenticate(self.store, self.key)
         if again != self.viewer:
             raise AccessDenied("This link is not valid any more. Ask your facilitator for a new personal link.")

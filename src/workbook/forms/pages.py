@@ -221,20 +221,29 @@ def guarded_page(kind: str, query: str | None, store: "Store | None",
     """The one ladder every page climbs: read the link, check its key, build, or show a calm message.
 
     A key the store refuses (or a role the page does not admit, :func:`workbook.access.page_roles`)
-    shows the reason; what the visitor's link names but may not have shows ``refused`` (default:
-    the reason given); a store that is down, or a bug of ours, shows a message and logs the details.
+    shows the reason; without a key, a viewer assertion the server signed for a proxy-authenticated
+    request (:func:`workbook.access.viewer_from_assertion`) stands in for it; what the visitor's link
+    names but may not have shows ``refused`` (default: the reason given); a store that is down, or a
+    bug of ours, shows a message and logs the details.
     """
     params = parse_query(query)
     key = params.get(access.LINK_PARAMETER)
+    # Without a key, the server may vouch for a viewer an authenticating proxy signed in (signed
+    # by the server, see workbook.server); such a page re-checks the roster before every save.
+    assertion = params.pop(access.ASSERTION_PARAMETER, None)
+    trusted = not key and bool(assertion)
     try:
         store = store or get_store()
-        viewer = access.authenticate(store, key, require_role=access.page_roles(kind))
+        if trusted:
+            viewer = access.viewer_from_assertion(store, assertion, require_role=access.page_roles(kind))
+        else:
+            viewer = access.authenticate(store, key, require_role=access.page_roles(kind))
     except AccessDenied as exc:
         return message_page(kind, str(exc))
     except WorkbookError:
         log.exception("page %s: store unavailable", kind)
         return message_page(kind, UNAVAILABLE)
-    ctx = FormContext(store, viewer, key)
+    ctx = FormContext(store, viewer, key, trusted=trusted)
     try:
         return build(ctx, params)
     except AccessDenied as exc:

@@ -151,6 +151,24 @@ class PeopleMixin(StoreBase):
             raise member_not_found(cohort_id, person_id)
         return _membership(row)
 
+    def find_memberships_of_user(self, user: str) -> list[Membership]:
+        """Active memberships of whoever an authenticating proxy calls ``user``: the person whose id,
+        else whose email, equals it (case-insensitive), in every cohort; by cohort, then person.
+
+        Ids are matched first: when some person's id matches, emails are not looked at.
+        """
+        name = user.strip().lower()
+        if not name:
+            return []
+        base = (sa.select(*_MEMBER_COLS).join(people, people.c.id == memberships.c.person_id)
+                .where(memberships.c.active == sa.true())
+                .order_by(memberships.c.cohort_id, memberships.c.person_id))
+        with self._read() as conn:
+            rows = conn.execute(base.where(sa.func.lower(people.c.id) == name)).all()
+            if not rows:
+                rows = conn.execute(base.where(sa.func.lower(people.c.email) == name)).all()
+        return [_membership(r) for r in rows]
+
     def member_names(self, cohort_id: str) -> dict[str, str]:
         """Person id -> display name for every member of the cohort, past members included (old
         entries, pairs and action items still read well)."""
