@@ -65,6 +65,8 @@ RECORDED = {
         "f94198d516e925d3b39c3f7c8a4e8500ff98cac057d5e6aa2e99fc6c0d459db1",
     "voila's voila_kernel_manager_factory (the preheated kernel pool)":
         "5e28ac2d11a0637e56192b7f6412723a4e6c6368baebe3d20c8fe46d527b0c3b",
+    "voila's lab template block body_footer (loads voila.js)":
+        "b82a2f2a03c28b2e1d030d083615621c7760be9832403e849750024bcc24b182",
 }
 
 

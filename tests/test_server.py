@@ -118,6 +118,9 @@ def test_a_kernel_id_is_no_bearer_token(served: dict[str, Any]) -> None:
     kid = page.kernel_id
     assert page.status == 200 and kid
     assert key not in page.html  # the page's HTML never carries the key
+    # The front end is loaded once, from the head and deferred (it compiles while the kernel builds the page).
+    head = page.html.split("</head>", 1)[0]
+    assert page.html.count("voila.js") == 1 and '<script defer src="/voila/static/voila.js">' in head
     if served["mode"] == "warm":  # the page took a warm kernel, and its key reached it (the form below)
         text = server.log.read_text(errors="replace")
         assert text.index(f"Kernel started: {kid}") < text.index("workbook: ready for 2 people at once")

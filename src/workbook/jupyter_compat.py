@@ -32,7 +32,9 @@ jupyter_client 8.10.0, jupyter_server 2.21.1 and jsonschema 4.26.0.
    Awesome stylesheets from a CDN in its ``notebook_css`` block; our ``workbook`` template
    removes them by matching :data:`VOILA_CDN_LINKS` byte for byte (and empties MathJax). Why: a
    render-blocking stylesheet from a CDN stalls every page offline or behind a firewall that
-   drops packets; the forms use no icons.
+   drops packets; the forms use no icons. It also moves the ``voila.js`` script tag from the end of the
+   ``body_footer`` block into the head, deferred. Why: the browser then loads and compiles the
+   front end while the kernel builds the page, instead of after the whole page has arrived.
 6. :mod:`workbook.server` is the Voila adapter (voila 0.5.13, jupyter_server 2.21.1), left in its
    own module: it subclasses ``voila.app.Voila`` (``init_settings``, ``init_handlers``) and the
    handlers ``TornadoVoilaHandler``, ``VoilaKernelWebsocketHandler``, ``KernelHandler``,
@@ -246,7 +248,18 @@ def voila_offline_template() -> str:
             "{%- block notebook_css -%}\n"
             "{%- set css = super() -%}\n"
             f"{{{{ css{drop} }}}}\n"
-            "{%- endblock notebook_css -%}\n")
+            "{%- endblock notebook_css -%}\n"
+            # voila.js from the head, deferred: the browser loads and compiles it while the kernel
+            # builds the page (it still runs once the page is parsed, as at the end of the body).
+            "{%- set voila_js = '<script src=\"' ~ (page_config['fullStaticUrl'] | e) ~ '/' ~ main_js ~ '\"></script>' -%}\n"
+            "{%- block html_head_js -%}\n"
+            "{{ super() }}\n"
+            "{{ voila_js | replace('<script ', '<script defer ') }}\n"
+            "{%- endblock html_head_js -%}\n"
+            "{%- block body_footer -%}\n"
+            "{%- set footer = super() -%}\n"
+            "{{ footer | replace(voila_js, '') }}\n"
+            "{%- endblock body_footer -%}\n")
 
 
 # --- what the adapters depend on, for tests/test_adapters.py ----------------------------------
@@ -334,6 +347,8 @@ UPSTREAM: tuple[Upstream, ...] = (
              _template_block("voila", "lab/index.html.j2", "notebook_css")),
     Upstream("voila's lab template block html_head_js_mathjax", _VOILA_TEMPLATE,
              _template_block("voila", "lab/index.html.j2", "html_head_js_mathjax")),
+    Upstream("voila's lab template block body_footer (loads voila.js)", _VOILA_TEMPLATE,
+             _template_block("voila", "lab/index.html.j2", "body_footer")),
     Upstream("voila's Voila.init_settings", _SERVER, _code("voila.app", "Voila.init_settings")),
     Upstream("voila's Voila.init_handlers", _SERVER, _code("voila.app", "Voila.init_handlers")),
     Upstream("voila's VoilaHandler.get_generator", _SERVER, _code("voila.handler", "VoilaHandler.get_generator")),
