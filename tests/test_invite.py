@@ -230,7 +230,7 @@ def test_template_drops_the_cdn_stylesheets(tmp_path: Path) -> None:
         assert all(link in shipped for link in CDN_LINKS)
     assert "extends 'lab/index.html.j2'" in template and "replace" in template
     assert json.loads((tmp_path / "voila.json").read_text())["VoilaConfiguration"]["file_denylist"] == [".*"]
-    # No prelaunch hook: the gate in workbook.server works with preheated kernels too.
+    # No prelaunch hook: the gate in workbook.server works with warm (preheated) kernels too.
     assert not (tmp_path / "voila.py").exists()
 
 
