@@ -241,3 +241,35 @@ def test_a_user_header_is_ignored_unless_trusted_and_from_the_proxy(site: dict[s
     got = {e.answers["description"]: e.author_id for e in site["store"].find_entries("example")
            if str(e.answers.get("description", "")).startswith(run)}
     assert got == {f"{run}-header": "p01", f"{run}-email": "p02"}
+
+
+def test_serve_refuses_a_header_nobody_vouches_for(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No server starts that would trust a header anyone can send (no proxy named, or JupyterHub's proxy)."""
+    from click.testing import CliRunner
+
+    from workbook.cli import main
+    from workbook.errors import ConfigError
+    from workbook.serve import ServeOptions, voila_command
+
+    db = f"sqlite:///{tmp_path / 'wb.db'}"
+    Store(db).close()
+    trust = ["--trust-user-header", HEADER, "--trusted-proxy", "127.0.0.1"]
+    refused = {
+        "needs --trusted-proxy": ["serve", "--trust-user-header", HEADER],
+        "only with --trust-user-header": ["serve", "--trusted-proxy", "127.0.0.1"],
+        "not an IP address": ["serve", "--trust-user-header", HEADER, "--trusted-proxy", "proxy.example"],
+        "must be a path": ["serve", "--base-url", "services/workbook"],
+    }
+    for said, args in refused.items():
+        result = CliRunner().invoke(main, ["--db", db, *args])
+        assert result.exit_code != 0 and said in result.output, (args, result.output)
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", PREFIX)  # as JupyterHub starts a managed service
+    result = CliRunner().invoke(main, ["--db", db, "serve", *trust])
+    assert result.exit_code != 0 and "cannot be used as a JupyterHub service" in result.output
+    with pytest.raises(ConfigError):
+        ServeOptions(db_url=db, trust_user_header=HEADER)
+    cmd = voila_command(ServeOptions(db_url=db, base_url="/services/workbook", trust_user_header=HEADER,
+                                     trusted_proxies=("127.0.0.1", "::1"), cohort="example"))
+    assert "--Voila.base_url=/services/workbook/" in cmd
+    assert cmd[-3:] == ["--WorkbookVoila.trusted_proxies=127.0.0.1", "--WorkbookVoila.trusted_proxies=::1",
+                        "--WorkbookVoila.cohort=example"]

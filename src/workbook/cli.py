@@ -570,6 +570,12 @@ def serve(ctx: click.Context, host: str, port: int, expect: int, release_after: 
     """Serve the participant forms (workbook/notebooks/forms) with Voila until Ctrl-C."""
     from .serve import ServeOptions, serve as run_voila
 
+    if trust_user_header and os.environ.get("JUPYTERHUB_SERVICE_PREFIX"):
+        # Verified by hand: JupyterHub's proxy passes a client's own X-Forwarded-User through to a
+        # service unchanged and adds none, so anyone could name any user (see the README).
+        raise WorkbookError("--trust-user-header cannot be used as a JupyterHub service: JupyterHub's proxy "
+                            "forwards whatever header a visitor sends. Use personal links there, or put an "
+                            "authenticating proxy that sets the header itself in front (see the README)")
     options = ServeOptions(host=host, port=port, db_url=ctx.obj.get("db"), expect=expect,
                            release_after=release_after * 60, cull_idle_timeout=cull_idle, cull_interval=cull_interval,
                            base_url=base_url, trust_user_header=trust_user_header, trusted_proxies=trusted_proxies,
