@@ -8,7 +8,9 @@ For each worker count N (1, 2) in the same run:
   started by its first report, as the pool's are: both timings include kernel start-up).
 
 Prints seconds, reports/s, the speed-up of 2 workers over 1 and the efficiency per worker
-(speed-up / workers), and each Dask run against the local pool with the same job count. The
+(speed-up / workers), and each Dask run against the local pool with the same job count. A second
+batch on the same cluster ("warm") shows what workers that stay up save: their processes have
+imported the report code and their kernels are running. The
 cohort is the sample generator's (as benchmarks/reports.py), on a SQLite file (one machine).
 Usage: ``python benchmarks/reports_dask.py [--people 200] [--workers 1 2]``.
 """
@@ -103,6 +105,7 @@ def main() -> None:
         url = make_cohort(work, args.people)
         local: dict[int, float] = {}
         dask: dict[int, float] = {}
+        warm: dict[int, float] = {}
         for n in args.workers:
             local[n] = timed(f"local pool, {n} job(s)", jobs=n, executor="local", out_dir=work / f"local-{n}",
                              db_url=url)
@@ -110,6 +113,8 @@ def main() -> None:
             try:
                 dask[n] = timed(f"dask, {n} worker(s)", executor="dask", scheduler=address,
                                 out_dir=work / f"dask-{n}", db_url=url)
+                warm[n] = timed(f"dask, {n} worker(s), warm (same cluster again)", executor="dask",
+                                scheduler=address, out_dir=work / f"dask-{n}-warm", db_url=url)
             finally:
                 stop_cluster(procs)
             print(f"  dask vs local pool at {n}: {local[n] / dask[n]:.2f}x the pool's speed", flush=True)
@@ -117,10 +122,12 @@ def main() -> None:
         print(f"\nsummary ({args.people} reports; wall time, reports/s):")
         for n in args.workers:
             speedup = dask[base] / dask[n] * base
-            print(f"  {n} worker(s): dask {dask[n]:.1f} s ({args.people / dask[n]:.2f}/s), local pool "
-                  f"{local[n]:.1f} s ({args.people / local[n]:.2f}/s); dask speed-up vs {base}: "
-                  f"{dask[base] / dask[n]:.2f}x, efficiency per worker {speedup / n:.0%}; "
-                  f"pool speed-up vs {base}: {local[base] / local[n]:.2f}x")
+            warm_speedup = warm[base] / warm[n] * base
+            print(f"  {n} worker(s): dask {dask[n]:.1f} s ({args.people / dask[n]:.2f}/s), warm {warm[n]:.1f} s "
+                  f"({args.people / warm[n]:.2f}/s), local pool {local[n]:.1f} s ({args.people / local[n]:.2f}/s); "
+                  f"dask speed-up vs {base}: {dask[base] / dask[n]:.2f}x (warm {warm[base] / warm[n]:.2f}x), "
+                  f"efficiency per worker {speedup / n:.0%} (warm {warm_speedup / n:.0%}); "
+                  f"pool speed-up vs {base}: {local[base] / local[n]:.2f}x; dask/pool time {dask[n] / local[n]:.2f}")
         print(f"  machine: {os.cpu_count()} CPUs; scheduler, workers, their kernels and this client share them")
     finally:
         if args.keep is None:

@@ -131,6 +131,15 @@ def pg_canary(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 @pytest.fixture(scope="module")
+def sqlite_canary(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The canary cohort on a SQLite file (one machine: the workers see the same file)."""
+    root = tmp_path_factory.mktemp("sqlite-canary")
+    url = f"sqlite:///{root / 'wb.db'}"
+    canary.build_canary(url, root)
+    return url
+
+
+@pytest.fixture(scope="module")
 def dask_batch(cluster: Cluster, pg_canary: str, tmp_path_factory: pytest.TempPathFactory) -> BatchResult:
     return generate_reports(canary.COHORT, until=canary.UNTIL, out_dir=tmp_path_factory.mktemp("dask-out"),
                             db_url=pg_canary, progress=False, executor="dask", scheduler=cluster.address)
@@ -207,10 +216,10 @@ def test_report_command_on_the_cluster(cluster: Cluster, pg_canary: str, tmp_pat
     assert privacy.BATCH_COUNT in files["participant-p01.html"]
 
 
-def test_a_failing_report_fails_as_in_the_local_pool(cluster: Cluster, jupyter_env: Path, tmp_path: Path) -> None:
+def test_a_failing_report_fails_as_in_the_local_pool(cluster: Cluster, sqlite_canary: str, jupyter_env: Path,
+                                                      tmp_path: Path) -> None:
     """The same FAILED line and exit code 1 from the cluster and the local pool (a SQLite file this time)."""
-    url = f"sqlite:///{tmp_path / 'wb.db'}"
-    canary.build_canary(url, tmp_path)
+    url = sqlite_canary
     templates = tmp_path / "templates"
     shutil.copytree(TEMPLATES_DIR, templates)
     nb = nbformat.read(templates / "participant.ipynb", as_version=4)
@@ -233,9 +242,8 @@ def test_a_failing_report_fails_as_in_the_local_pool(cluster: Cluster, jupyter_e
         assert "failed: cell 3" in (tmp_path / where / "index.html").read_text()
 
 
-def test_an_unreachable_scheduler_is_one_error_and_writes_nothing(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'wb.db'}"
-    canary.build_canary(url, tmp_path)
+def test_an_unreachable_scheduler_is_one_error_and_writes_nothing(sqlite_canary: str, tmp_path: Path) -> None:
+    url = sqlite_canary
     out = tmp_path / "out"
     address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
     r = CliRunner().invoke(main, ["--db", url, "report", canary.COHORT, "--executor", "dask", "--scheduler", address,
@@ -248,10 +256,9 @@ def test_an_unreachable_scheduler_is_one_error_and_writes_nothing(tmp_path: Path
     assert r.exit_code == 1 and "needs the dask executor" in r.output and not out.exists()
 
 
-def test_without_dask_installed_one_clear_error(tmp_path: Path) -> None:
+def test_without_dask_installed_one_clear_error(sqlite_canary: str, tmp_path: Path) -> None:
     """`workbook` imports no dask; `--executor dask` without the extra says what to install."""
-    url = f"sqlite:///{tmp_path / 'wb.db'}"
-    canary.build_canary(url, tmp_path)
+    url = sqlite_canary
     code = ("import sys\n"
             "import workbook, workbook.cli, workbook.reports, workbook.reports.cluster\n"
             "assert not [m for m in ('dask', 'distributed') if m in sys.modules]\n"
@@ -264,10 +271,9 @@ def test_without_dask_installed_one_clear_error(tmp_path: Path) -> None:
     assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
 
 
-def test_each_worker_keeps_one_warm_kernel_and_stops_it(cluster: Cluster, tmp_path: Path) -> None:
-    """Last (it stops the cluster): one kernel per worker across a batch, not one per report; gone with the workers."""
-    url = f"sqlite:///{tmp_path / 'wb.db'}"
-    canary.build_canary(url, tmp_path)
+def test_each_worker_keeps_one_warm_kernel_and_stops_it(cluster: Cluster, sqlite_canary: str, tmp_path: Path) -> None:
+    """Last (it stops the cluster): one kernel per worker across batches, not one per report; gone with the workers."""
+    url = sqlite_canary
     batch = generate_reports(canary.COHORT, until=canary.UNTIL, out_dir=tmp_path / "out", db_url=url, progress=False,
                              executor="dask", scheduler=cluster.address)
     assert batch.ok and len(batch.outcomes) == 9 and {o.worker for o in batch.outcomes} == cluster.workers
