@@ -107,8 +107,8 @@ def authenticate(store: "Store", token: str | None, *, require_role: Iterable[st
 def viewer_for(store: "Store", cohort_id: str, person_id: str) -> Viewer:
     """The viewer for a member already authenticated elsewhere, with the role the roster gives them.
 
-    For notebooks opened in JupyterLab by a coach or facilitator, and for a trusted authenticating
-    proxy (e.g. JupyterHub's user header) in front of Voila.
+    For notebooks opened in JupyterLab by a coach or facilitator. The forms server behind an
+    authenticating proxy uses :func:`trusted_viewer` (a user header, only from the proxy's address).
     """
     m = store.get_membership(cohort_id, person_id)
     return Viewer(person_id, cohort_id, m.role)
