@@ -226,20 +226,37 @@ def test_a_failing_report_fails_as_in_the_local_pool(cluster: Cluster, sqlite_ca
     nb.cells.insert(2, nbformat.v4.new_code_cell(
         'if person_id == "p03":\n    raise RuntimeError("template broke for p03")'))
     nbformat.write(nb, templates / "participant.ipynb")
-    args = ["--db", url, "report", canary.COHORT, "--kind", "participant", "--until", canary.UNTIL,
-            "--templates", str(templates), "--quiet"]
-    local = CliRunner().invoke(main, [*args, "--jobs", "2", "--out", str(tmp_path / "local")])
+    args = ["--db", url, "report", canary.COHORT, "--kind", "participant", "--person", "p02", "--person", "p03",
+            "--until", canary.UNTIL, "--templates", str(templates), "--quiet"]
+    local = CliRunner().invoke(main, [*args, "--jobs", "1", "--out", str(tmp_path / "local")])
     remote = CliRunner().invoke(main, [*args, "--executor", "dask", "--scheduler", cluster.address,
                                        "--out", str(tmp_path / "dask")])
     line = 'FAILED participant Pam Three (p03): cell 3 [if person_id == "p03":]: RuntimeError: template broke for p03'
     for r in (local, remote):
         assert r.exit_code == 1, r.output
-        assert line in r.output and "4 of 5 reports" in r.output
+        assert line in r.output and "1 of 2 reports" in r.output
     for where in ("local", "dask"):
         pages = sorted(p.stem for p in (tmp_path / where).glob("participant-*.html"))
-        assert pages == [f"participant-{p}" for p in canary.COACHES if p != "p03"]
+        assert pages == ["participant-p02"]
         assert (tmp_path / where / "participant-p03.ipynb").exists()  # kept for debugging, as locally
         assert "failed: cell 3" in (tmp_path / where / "index.html").read_text()
+
+
+def test_without_a_scheduler_a_local_cluster_runs_the_reports(sqlite_canary: str, jupyter_env: Path,
+                                                               tmp_path: Path) -> None:
+    """`--executor dask` alone starts a LocalCluster (worker processes spawned from the `workbook` command)."""
+    out = tmp_path / "out"
+    runtime = Path(os.environ["JUPYTER_RUNTIME_DIR"])
+    before = set(runtime.glob("kernel-workbook-*.json"))
+    r = subprocess.run([str(BIN / "workbook"), "--db", sqlite_canary, "report", canary.COHORT, "--kind", "participant",
+                        "--person", "p01", "--until", canary.UNTIL, "--executor", "dask", "--jobs", "1",
+                        "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "1 of 1 reports" in r.stdout and "executor dask on 1 worker(s)" in r.stdout
+    assert r.stderr == ""
+    assert sorted(p.name for p in out.iterdir()) == ["index.html", "participant-p01.html", "participant-p01.ipynb"]
+    # the LocalCluster's worker stopped its kernel when the command closed the cluster
+    assert set(runtime.glob("kernel-workbook-*.json")) == before
 
 
 def test_an_unreachable_scheduler_is_one_error_and_writes_nothing(sqlite_canary: str, tmp_path: Path) -> None:
