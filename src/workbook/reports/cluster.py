@@ -349,7 +349,7 @@ class DaskExecutor:
         try:
             r: RemotePage = fut.result()
         except (Exception, asyncio.CancelledError) as exc:  # KilledWorker, cancelled (lost scheduler), ...
-            page.unlink(missing_ok=True)
+            # not run to its end: an earlier batch's page stays, as locally for a report that was not run
             return ReportOutcome(job, False, error=self._task_error(exc))
         try:
             if r.ipynb is not None:
