@@ -667,7 +667,7 @@ def match_cmd(ctx: click.Context, cohort_id: str, do_apply: bool, weights: str, 
               help="A running Dask scheduler, e.g. tcp://HOST:8786 (--executor dask; default: start a "
                    "LocalCluster on this machine).")
 @click.option("--connect-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
-              metavar="SECONDS", help="How long to try reaching --scheduler.")
+              metavar="SECONDS", help="How long to try reaching --scheduler and to wait for its first worker.")
 @click.option("--out", "out_dir", type=OutPath(folder=True), default=None,
               help="Output folder (default: reports/COHORT).")
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),

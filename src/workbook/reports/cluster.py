@@ -267,11 +267,14 @@ class DaskExecutor:
                                   "and its workers with `dask worker ADDRESS`") from None
         else:
             # Processes (each worker its own kernels), one thread each (one warm kernel per worker).
-            self.cluster = distributed.LocalCluster(n_workers=self.n_workers, threads_per_worker=1, processes=True,
-                                                    host="127.0.0.1", dashboard_address=None,
-                                                    # no dashboard; its HTTP routes on a free loopback port
-                                                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                                                    silence_logs=logging.ERROR)
+            try:
+                self.cluster = distributed.LocalCluster(
+                    n_workers=self.n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                    dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # no dashboard
+                    silence_logs=logging.ERROR)
+            except (RuntimeError, OSError) as exc:  # "Nanny failed to start": e.g. a script without a main guard
+                raise ConfigError(f"could not start a local Dask cluster ({exc}); a script that calls "
+                                  "generate_reports(executor='dask') needs `if __name__ == \"__main__\":`") from None
             self.client = distributed.Client(self.cluster, set_as_default=False)
         try:
             self.client.wait_for_workers(1, timeout=max(self.connect_timeout, 1.0))
