@@ -67,6 +67,8 @@ RECORDED = {
         "5e28ac2d11a0637e56192b7f6412723a4e6c6368baebe3d20c8fe46d527b0c3b",
     "voila's lab template block body_footer (loads voila.js)":
         "b82a2f2a03c28b2e1d030d083615621c7760be9832403e849750024bcc24b182",
+    "jupyter_server's MappingKernelManager.start_watching_activity":
+        "4de25ab45ea55f6583d2ec48ee1c8ad909cb6beda80e5b87e2716f0dd59f64cb",
 }
 
 

@@ -55,6 +55,11 @@ jupyter_client 8.10.0, jupyter_server 2.21.1 and jsonschema 4.26.0.
    fills a pool all at once, refills it a second after each page takes a kernel (starting kernels
    while a room arrives: the starts compete with the pages being served), never shrinks it, and
    keeps one pool per notebook; see :mod:`workbook.server` for the pool a room needs.
+9. :class:`workbook.server.LightActivityMixin` (jupyter_server 2.21.1) replaces
+   ``MappingKernelManager.start_watching_activity`` with a copy that reads only the header, parent
+   header (and a status message's content) with ``json.loads``. Why: the original deserialises
+   every IOPub message of every kernel, dates and all, to update ``last_activity``; a form page
+   sends a message per widget, and under a room this was a quarter of the server's CPU.
 
 Importing this module is cheap: nbconvert, papermill and nbclient load on first use.
 """
@@ -364,6 +369,8 @@ UPSTREAM: tuple[Upstream, ...] = (
              _code("voila.utils", "wait_for_request")),
     Upstream("voila's voila_kernel_manager_factory (the preheated kernel pool)", _SERVER,
              _code("voila.voila_kernel_manager", "voila_kernel_manager_factory")),
+    Upstream("jupyter_server's MappingKernelManager.start_watching_activity", _SERVER,
+             _code("jupyter_server.services.kernels.kernelmanager", "MappingKernelManager.start_watching_activity")),
 )
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import logging
 import os
 import re
@@ -396,6 +397,54 @@ class SafeTemplateStaticFileHandler(TemplateStaticFileHandler):
         return str(super().parse_url_path(url_path))
 
 
+class LightActivityMixin:
+    """jupyter_server's kernel activity watch, reading only the two headers it needs.
+
+    ``MappingKernelManager.start_watching_activity`` (jupyter_server 2.21.1) deserialises every
+    IOPub message of every kernel (signature, dates parsed from four dicts) and logs it at debug
+    level, to update ``last_activity`` (for culling) and the execution state. A form page sends
+    a comm message per widget, so under a room this was a quarter of the server's CPU. Same
+    decisions, from ``json.loads`` of the header and parent header (and the content of status
+    messages only).
+    """
+
+    def start_watching_activity(self, kernel_id: str) -> None:
+        from jupyter_server._tz import utcnow
+
+        kernel = self._kernels[kernel_id]  # type: ignore[attr-defined]
+        kernel.reason = ""
+        kernel.last_activity = utcnow()
+        kernel._activity_stream = kernel.connect_iopub()
+        session = kernel.session
+        track = self.track_message_type  # type: ignore[attr-defined]
+
+        def record_activity(msg_list: list[Any]) -> None:
+            _idents, parts = session.feed_identities(msg_list)
+            try:
+                header, parent = json.loads(_frame(parts[1])), json.loads(_frame(parts[2]))
+            except (IndexError, ValueError):
+                return
+            msg_type = header.get("msg_type")
+            parent_type = parent.get("msg_type") if isinstance(parent, dict) else None
+            if track(msg_type) or track(parent_type) or kernel.execution_state == "busy":
+                self.last_kernel_activity = kernel.last_activity = utcnow()
+            if msg_type == "status":
+                try:
+                    state = json.loads(_frame(parts[4])).get("execution_state")
+                except (IndexError, ValueError, AttributeError):
+                    return
+                if track(parent_type):
+                    kernel.execution_state = state
+                elif kernel.execution_state == "starting" and state != "starting":
+                    kernel.execution_state = "idle"
+
+        kernel._activity_stream.on_recv(record_activity)
+
+
+def _frame(part: Any) -> bytes:
+    return part.bytes if hasattr(part, "bytes") else bytes(part)
+
+
 # --- the warm pool (``workbook serve --expect N``) ------------------------------------------------
 #: A tornado setting: every page is answered from the warm pool's notebook (:data:`APP_NOTEBOOK`).
 APP_ROUTING = "workbook_app_routing"
@@ -628,25 +677,33 @@ class WorkbookVoila(Voila):
                                            "people are on several cohorts' rosters).")
 
     def init_settings(self) -> dict[str, Any]:  # type: ignore[override]
-        if self.expect > 0:
+        # traitlets leaves the app's logger at DEBUG and filters in the handler: every debug call of
+        # the kernel manager (one per kernel message) built a record to throw away.
+        levels = [h.level for h in self.log.handlers if h.level]
+        if levels:
+            self.log.setLevel(max(self.log.level, min(levels)))
+        warm = self.expect > 0
+        if warm:
             if not os.path.isfile(os.path.join(self.root_dir, APP_NOTEBOOK)):
                 raise SystemExit(f"--expect needs {APP_NOTEBOOK} in the served folder {self.root_dir}")
             self.voila_configuration.preheat_kernel = True
             self.voila_configuration.default_pool_size = 0
 
-            def factory(base: type, preheat: bool, size: int, **kw: Any) -> type:
-                return warm_pool_class(voila_kernel_manager_factory(base, True, 0, **kw))
+        def factory(base: type, preheat: bool, size: int, **kw: Any) -> type:
+            made = voila_kernel_manager_factory(base, warm, 0, **kw)
+            if warm:
+                made = warm_pool_class(made)
+            return type("WorkbookKernelManager", (LightActivityMixin, made), {})
 
-            undo = use_kernel_manager_factory(factory)
-            try:
-                settings = super().init_settings()
-            finally:
-                undo()
+        undo = use_kernel_manager_factory(factory)
+        try:
+            settings = super().init_settings()
+        finally:
+            undo()
+        if warm:
             settings[APP_ROUTING] = True
             self.log.info("workbook: warming %d kernels for the people expected; a line says when they are ready",
                           self.expect)
-        else:
-            settings = super().init_settings()
         settings["log_function"] = log_request
         return settings
 

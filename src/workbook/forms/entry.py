@@ -19,8 +19,8 @@ import ipywidgets as widgets
 from .. import access, milestones
 from ..errors import AccessDenied, ValidationError, WorkbookError
 from ..store.core import utcnow
-from .fields import (CardColumn, Field, PromptField, refuse_too_long, set_messages, text_html, text_widget,
-                     visibility_picker)
+from .fields import (CardColumn, Field, PromptField, full_width, html_widget, refuse_too_long, set_messages, text_html,
+                     text_widget, visibility_picker)
 
 if TYPE_CHECKING:
     from ..exercises import Exercise
@@ -142,9 +142,9 @@ class EntryForm:
         # cohort: the cohort's default (often "coach") would silently keep them off it.
         default = "cohort" if exercise.kind == "retro" else cohort.default_visibility
         self.visibility = visibility_picker(default)
-        self.visibility_error = widgets.HTML("")
-        self.general_error = widgets.HTML("")
-        self.status = widgets.HTML("")
+        self.visibility_error = html_widget()
+        self.general_error = html_widget()
+        self.status = html_widget()
         self.status.add_class("wb-status")
         self.submit_button = widgets.Button(description="Save", button_style="primary", tooltip="Save your answers",
                                             layout=widgets.Layout(width="10em"))
@@ -161,15 +161,15 @@ class EntryForm:
         if exercise.description:
             head.append(text_widget(exercise.description, "wb-intro"))
         if required:
-            head.append(widgets.HTML('<div class="wb-help"><span class="wb-required">*</span> required</div>'))
+            head.append(html_widget('<div class="wb-help"><span class="wb-required">*</span> required</div>'))
         body = [f.box for f in self.fields.values()]
-        share: list[widgets.Widget] = [widgets.HTML('<div class="wb-prompt-text">Who may read this?</div>')]
+        share: list[widgets.Widget] = [html_widget('<div class="wb-prompt-text">Who may read this?</div>')]
         if exercise.kind == "retro":
             share.append(text_widget("Only cards shared with your whole cohort appear on the retro board.", "wb-help"))
         share += [self.visibility, self.visibility_error]
         actions = widgets.HBox([self.submit_button, self.again_button])
         self.widget = widgets.VBox([*head, *top, *body, *share, self.general_error, actions, self.status],
-                                   layout=widgets.Layout(width="100%"))
+                                   layout=full_width())
         self.widget.add_class("wb-form")
         self.widget.add_class(f"wb-form-{exercise.kind}")
 

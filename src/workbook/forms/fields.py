@@ -10,14 +10,43 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from ..exercises import MAX_TEXT_LENGTH, Prompt
 from ..html import text_html
 
 
+# --- shared layouts and styles -------------------------------------------------------------------
+# Each ipywidgets widget creates its own Layout (and an HTML its own HTMLStyle): three widgets, three
+# comm messages when the page is built and three states to fetch when the browser draws it. A form's
+# static texts and boxes never change their layout or style, so they share one of each per kernel:
+# the reflection form went from 190 widgets to about 80, and a room's pages cost the server and the
+# kernels that much less. A widget whose layout or style changes (``.layout.display = "none"``...)
+# must get its own.
+_SHARED: dict[str, widgets.Widget] = {}
+
+
+def shared(name: str, make: Callable[[], widgets.Widget]) -> Any:
+    """The kernel's one widget called ``name`` (made by ``make`` on first use, or again once closed)."""
+    w = _SHARED.get(name)
+    if w is None or getattr(w, "comm", None) is None:
+        w = _SHARED[name] = make()
+    return w
+
+
+def full_width() -> widgets.Layout:
+    """The shared ``width: 100%`` layout (for boxes and inputs whose layout never changes)."""
+    return shared("full", lambda: widgets.Layout(width="100%"))  # type: ignore[no-any-return]
+
+
+def html_widget(value: str = "") -> widgets.HTML:
+    """An HTML widget with the shared default layout and style (never change either on it)."""
+    return widgets.HTML(value, layout=shared("layout", widgets.Layout), style=shared("html-style", HTMLStyle))
+
+
 def text_widget(text: object, css_class: str = "", tag: str = "div") -> widgets.HTML:
     """An HTML widget showing ``text`` escaped (wraps long lines, unlike ``Label``)."""
-    return widgets.HTML(text_html(text, css_class, tag))
+    return html_widget(text_html(text, css_class, tag))
 
 
 def set_messages(target: widgets.HTML, messages: Sequence[str], css_class: str = "wb-error") -> None:
@@ -46,11 +75,11 @@ class PromptField:
     def __init__(self, prompt: Prompt, max_text_length: int = MAX_TEXT_LENGTH) -> None:
         self.prompt = prompt
         self.limit = text_limit(prompt, max_text_length)
-        self.error = widgets.HTML("")
-        self.counter = widgets.HTML("")
+        self.error = html_widget()
+        self.counter = html_widget()
         self._on_size: list[Callable[[], None]] = []
         marker = ' <span class="wb-required" title="required">*</span>' if prompt.required else ""
-        question = widgets.HTML(f'<div class="wb-prompt-text">{html.escape(prompt.text)}{marker}</div>')
+        question = html_widget(f'<div class="wb-prompt-text">{html.escape(prompt.text)}{marker}</div>')
         parts: list[widgets.Widget] = [question]
         if prompt.help:
             parts.append(text_widget(prompt.help, "wb-help"))
@@ -61,31 +90,32 @@ class PromptField:
             self.input.observe(self._count, names="value")
             self._count()
         parts.append(self.error)
-        self.box = widgets.VBox(parts, layout=widgets.Layout(width="100%"))
+        self.box = widgets.VBox(parts, layout=full_width())
         self.box.add_class("wb-field")
         self.box.add_class(f"wb-prompt-{prompt.id}")
 
     # --- building ---------------------------------------------------------------------------
     def _build_input(self) -> widgets.Widget:
         p = self.prompt
-        full = widgets.Layout(width="100%")
+        text_style = shared("text-style", TextStyle)
         if p.type == "text":
-            return widgets.Textarea(value="", placeholder="Write your answer here",
-                                    layout=widgets.Layout(width="98%", height="7em"))
+            return widgets.Textarea(value="", placeholder="Write your answer here", style=text_style,
+                                    layout=shared("textarea", lambda: widgets.Layout(width="98%", height="7em")))
         if p.type == "list":
             hint = "One item per line"
             if p.max_items:
                 hint += f" (up to {p.max_items})"
-            return widgets.Textarea(value="", placeholder=hint, layout=widgets.Layout(width="98%", height="6em"))
+            return widgets.Textarea(value="", placeholder=hint, style=text_style,
+                                    layout=shared("list", lambda: widgets.Layout(width="98%", height="6em")))
         if p.type == "choice":
-            return widgets.RadioButtons(options=list(p.options), value=None, layout=full)
+            return widgets.RadioButtons(options=list(p.options), value=None, layout=full_width())
         # scale: buttons rather than a slider, so "not answered" is possible and visible
         values = list(range(p.scale_min, p.scale_max + 1))
         buttons = widgets.ToggleButtons(options=[(str(v), v) for v in values], value=None,
                                         style={"button_width": "3.2em"})
         if p.labels:
             low, high = p.labels
-            ends = widgets.HTML(f'<div class="wb-help">{html.escape(str(p.scale_min))} = {html.escape(low)}, '
+            ends = html_widget(f'<div class="wb-help">{html.escape(str(p.scale_min))} = {html.escape(low)}, '
                                 f'{html.escape(str(p.scale_max))} = {html.escape(high)}</div>')
             self._scale_buttons = buttons
             return widgets.VBox([buttons, ends])
@@ -172,7 +202,7 @@ class CardColumn:
     def __init__(self, prompt: Prompt, max_text_length: int = MAX_TEXT_LENGTH, start_cards: int = 2) -> None:
         self.prompt = prompt
         self.limit = text_limit(prompt, max_text_length)
-        self.error = widgets.HTML("")
+        self.error = html_widget()
         self.cards: list[widgets.Text] = []
         self._on_size: list[Callable[[], None]] = []
         self.cards_box = widgets.VBox([])
@@ -183,7 +213,7 @@ class CardColumn:
         if prompt.help:
             parts.append(text_widget(prompt.help, "wb-help"))
         parts += [self.cards_box, self.add_button, self.error]
-        self.box = widgets.VBox(parts, layout=widgets.Layout(width="100%"))
+        self.box = widgets.VBox(parts, layout=full_width())
         self.box.add_class("wb-column")
         self.box.add_class(f"wb-prompt-{prompt.id}")
         self._blank_cards(start_cards)
@@ -270,6 +300,6 @@ def visibility_picker(default: str) -> widgets.RadioButtons:
     """Who may read the entry: only me / me and my coach / my whole cohort (default from the cohort)."""
     options = [("Only me", "private"), ("Me and my coach", "coach"), ("My whole cohort", "cohort")]
     value = default if default in {v for _, v in options} else "coach"
-    picker = widgets.RadioButtons(options=options, value=value, description="", layout=widgets.Layout(width="100%"))
+    picker = widgets.RadioButtons(options=options, value=value, description="", layout=full_width())
     picker.add_class("wb-visibility")
     return picker

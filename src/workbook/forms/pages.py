@@ -21,7 +21,7 @@ from ..errors import AccessDenied, NotFoundError, WorkbookError
 from ..store.core import utcnow
 from .entry import EntryForm, FormContext, checkin_form, reflection_form, retro_form
 from ..html import STYLE, esc
-from .fields import text_html, text_widget
+from .fields import full_width, html_widget, text_html, text_widget
 from .journal import JournalView
 
 if TYPE_CHECKING:
@@ -110,12 +110,12 @@ def page_link(page: str, text: str, css: str = "wb-link", **params: str) -> str:
 
 
 def _shell(kind: str, children: list[widgets.Widget], *, home: bool = True) -> widgets.VBox:
-    top: list[widgets.Widget] = [widgets.HTML(STYLE)]
+    top: list[widgets.Widget] = [html_widget(STYLE)]
     if home and kind != HOME_PAGE:
         link = page_link(HOME_PAGE, "\u2190 Home", "wb-home-link")
-        top.append(widgets.HTML(f'<style>.wb-page a {{ color: #1565c0; text-decoration: underline; }}</style>'
-                                f'<div class="wb-nav">{link}</div>'))
-    box = widgets.VBox([*top, *children], layout=widgets.Layout(width="100%"))
+        top.append(html_widget(f'<style>.wb-page a {{ color: #1565c0; text-decoration: underline; }}</style>'
+                               f'<div class="wb-nav">{link}</div>'))
+    box = widgets.VBox([*top, *children], layout=full_width())
     box.add_class("wb-page")
     box.add_class(f"wb-page-{kind}")
     return box
