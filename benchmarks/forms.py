@@ -276,9 +276,11 @@ def main() -> None:
                       f"p95 {r['saved_p95_s']:.1f} s; wall {r['wall_s']:.1f} s")
                 if warm:
                     print(f"    warm-up {r['warmup_s']:.0f} s; the server said: {r['ready_line']}")
+                kept = " (the pages' kernels are culled; the pool refills and stays warm until --release-after)" \
+                    if warm else ""
                 print(f"    memory: before arrivals {r['idle_mib']:.0f} MiB, peak {r['peak_mib']:.0f} MiB with "
                       f"{r['peak_kernels']} kernels; after close + culling {r['after_mib']:.0f} MiB, "
-                      f"{r['after_kernels']} kernels; IOPub timeouts in log {r['iopub_timeouts']}")
+                      f"{r['after_kernels']} kernels{kept}; IOPub timeouts in log {r['iopub_timeouts']}")
                 if r["errors"]:
                     print(f"    errors: {r['errors']}")
 
