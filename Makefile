@@ -50,7 +50,7 @@ demo: $(STAMP) | $(JUPYTER_DIRS)
 	$(BIN)/workbook serve
 
 test: $(STAMP) system-deps | $(JUPYTER_DIRS)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests -n 2 --dist loadfile
 
 benchmarks: $(STAMP) system-deps
 	$(BIN)/python benchmarks/store.py
