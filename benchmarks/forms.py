@@ -13,6 +13,9 @@
    form's widgets received (what the browser needs to draw the form). Run on the plain server
    (the baseline) and after ``--expect N`` warmed up. Targets for 50: usable p95 <= 5 s, 50/50
    stored, peak memory <= 5 GiB. Also reports memory after the connections close and culling runs.
+3. CPU per page: ``--pages`` reflection pages opened one after another (the page, then its widgets'
+   states, as a browser does), plain and warm: CPU seconds of the server process and of its kernels
+   per page (CPU time, not wall time: steady whatever else the machine is doing).
 
 Not a test: it prints figures to record in the issue. Uses a temporary SQLite database.
 """
@@ -238,6 +241,44 @@ def capacity(work: Path, clients: int, cull_wait: float, spread: float, warm: bo
                 errors=sorted({r.error for r in results if r.error})[:5])
 
 
+def cpu_per_page(work: Path, pages: int, warm: bool) -> tuple[float, float, float]:
+    """Server CPU, kernels' CPU and wall seconds per page, for ``pages`` pages opened one after another."""
+    site = work / f"cpu{'-warm' if warm else ''}"
+    site.mkdir()
+    db, keys = make_site(site, pages)
+    extra = ("--expect", str(pages + 2)) if warm else ()
+
+    async def one(server: Server, key: str) -> None:
+        load = await asyncio.to_thread(load_page, f"{server.url}/voila/render/reflection.ipynb?key={key}"
+                                                   f"&exercise={EXERCISE}", 120)
+        async with websockets.connect(channels_url(server.port, load.kernel_id), max_size=2**26,
+                                      additional_headers={"Cookie": load.cookie_header()}) as ws:
+            await Kernel(ws).request_states(120)
+
+    def cpu(p: psutil.Process) -> float:
+        t = p.cpu_times()
+        return float(t.user + t.system)
+
+    with running_server(site, db, *extra) as server:
+        if warm:
+            wait_until_ready(server)
+        time.sleep(3)
+        voila = next(c for c in psutil.Process(server.proc.pid).children() if "workbook.server" in " ".join(c.cmdline()))
+        kernels0 = {k.pid: cpu(k) for k in voila.children(recursive=True)}
+        server0, t0 = cpu(voila), time.perf_counter()
+        for key in keys[:pages]:
+            asyncio.run(one(server, key))
+        wall = time.perf_counter() - t0
+        server_s = cpu(voila) - server0
+        kernels_s = 0.0
+        for k in voila.children(recursive=True):
+            try:
+                kernels_s += cpu(k) - kernels0.get(k.pid, 0.0)
+            except psutil.NoSuchProcess:
+                continue
+    return server_s / pages, kernels_s / pages, wall / pages
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--loads", type=int, default=10)
@@ -247,6 +288,7 @@ def main() -> None:
     ap.add_argument("--cull-wait", type=float, default=40.0)
     ap.add_argument("--skip-browser", action="store_true")
     ap.add_argument("--skip-capacity", action="store_true")
+    ap.add_argument("--pages", type=int, default=10, help="pages for the CPU-per-page figures (0: skip)")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="wb-bench-forms-"))
     print(f"workdir {work}; {psutil.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.1f} GiB RAM, "
@@ -265,6 +307,13 @@ def main() -> None:
                   f"p95 {percentile(tti[mode], 95):.2f} s  (all: {', '.join(f'{x:.2f}' for x in tti[mode])})")
         ratio = statistics.median(tti["warm"]) / statistics.median(tti["plain"])
         print(f"TTI warm/plain median ratio {ratio:.2f} (target: warm median <= 1.0 s, p95 <= 1.5 s)")
+    if args.pages:
+        figures = {warm: cpu_per_page(work, args.pages, warm) for warm in (False, True)}
+        for warm, (srv, ker, wall) in figures.items():
+            print(f"CPU per page, {'warm' if warm else 'plain':<5}: server {srv * 1000:.0f} ms, kernels {ker * 1000:.0f} ms "
+                  f"(wall {wall * 1000:.0f} ms, one page after another)")
+        ratio = sum(figures[True][:2]) / sum(figures[False][:2])
+        print(f"CPU per page warm/plain ratio {ratio:.2f} (plain includes starting the page's kernel)")
     if not args.skip_capacity:
         for n in args.clients:
             for warm in (False, True):
