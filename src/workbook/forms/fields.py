@@ -44,6 +44,12 @@ def html_widget(value: str = "") -> widgets.HTML:
     return widgets.HTML(value, layout=shared("layout", widgets.Layout), style=shared("html-style", HTMLStyle))
 
 
+def button(description: str, **kwargs: Any) -> widgets.Button:
+    """A button with the shared default layout and style (never change either on it)."""
+    return widgets.Button(description=description, layout=shared("layout", widgets.Layout),
+                          style=shared("button-style", widgets.ButtonStyle), **kwargs)
+
+
 def text_widget(text: object, css_class: str = "", tag: str = "div") -> widgets.HTML:
     """An HTML widget showing ``text`` escaped (wraps long lines, unlike ``Label``)."""
     return html_widget(text_html(text, css_class, tag))

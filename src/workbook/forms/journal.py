@@ -13,7 +13,8 @@ import ipywidgets as widgets
 from .. import access
 from ..errors import AccessDenied, NotFoundError, ValidationError, WorkbookError
 from .entry import FormContext, build_fields, guarded_save
-from .fields import Field, refuse_too_long, set_messages, text_html, text_widget, visibility_picker
+from .fields import (Field, button, full_width, html_widget, refuse_too_long, set_messages, text_html, text_widget,
+                     visibility_picker)
 
 if TYPE_CHECKING:
     from ..exercises import Exercise
@@ -56,17 +57,17 @@ class JournalCard:
         self.exercise = view.exercise_of(entry)
         self.fields: dict[str, Field] = {}
         self.visibility: widgets.RadioButtons | None = None
-        self.status = widgets.HTML("")
-        self.edit_button = widgets.Button(description="Edit", tooltip="Change this entry (the earlier text is kept)")
+        self.status = html_widget()
+        self.edit_button = button("Edit", tooltip="Change this entry (the earlier text is kept)")
         self.edit_button.add_class("wb-edit")
         self.edit_button.on_click(lambda _b: self.start_edit())
-        self.save_button = widgets.Button(description="Save changes", button_style="primary")
+        self.save_button = button("Save changes", button_style="primary")
         self.save_button.add_class("wb-save-edit")
         self.save_button.on_click(lambda _b: self.save())
-        self.cancel_button = widgets.Button(description="Cancel")
+        self.cancel_button = button("Cancel")
         self.cancel_button.on_click(lambda _b: self.show())
         self.saving = False
-        self.box = widgets.VBox([], layout=widgets.Layout(width="100%"))
+        self.box = widgets.VBox([], layout=full_width())
         self.box.add_class("wb-entry")
         self.box.add_class(f"wb-entry-{entry.id}")
         self.show()
@@ -86,13 +87,13 @@ class JournalCard:
         for pid, value in self.entry.answers.items():
             q, a = _answer_text(self.exercise, pid, value)
             parts.append(text_html(q, "wb-help") + text_html(a, "wb-answer"))
-        body = widgets.HTML("".join(parts))
+        body = html_widget("".join(parts))
         notes: list[widgets.Widget] = []
         for c in self.comments:
             who = self.view.name_of(c.author_id)
             day = self.view.ctx.local_day(c.released_at or c.created_at)
-            notes.append(widgets.HTML(text_html(f"Comment from {who}, {day}", "wb-entry-meta")
-                                      + text_html(c.body, "wb-comment")))
+            notes.append(html_widget(text_html(f"Comment from {who}, {day}", "wb-entry-meta")
+                                     + text_html(c.body, "wb-comment")))
         self.fields = {}
         self.visibility = None
         self.box.children = [*self._header(), body, *notes, self.edit_button, self.status]
@@ -109,7 +110,7 @@ class JournalCard:
         self.status.value = ""
         self.save_button.disabled = False
         self.box.children = [*self._header(), *[f.box for f in self.fields.values()],
-                             widgets.HTML('<div class="wb-prompt-text">Who may read this?</div>'), self.visibility,
+                             html_widget('<div class="wb-prompt-text">Who may read this?</div>'), self.visibility,
                              widgets.HBox([self.save_button, self.cancel_button]), self.status]
 
     def answers(self) -> dict[str, Any]:
@@ -170,13 +171,13 @@ class JournalView:
         self._names: dict[str, str] | None = None
         self.cards: list[JournalCard] = []
         self.list_box = widgets.VBox([])
-        self.refresh_button = widgets.Button(description="Refresh", tooltip="Show entries saved since this page opened")
+        self.refresh_button = button("Refresh", tooltip="Show entries saved since this page opened")
         self.refresh_button.on_click(lambda _b: self.refresh())
         name = self.name_of(ctx.viewer.person_id)
         self.widget = widgets.VBox([text_widget("My journal", "wb-title"),
                                     text_widget(f"Everything you have written, {name}, newest first. "
                                                 "Comments appear here once your coach shares them.", "wb-intro"),
-                                    self.refresh_button, self.list_box], layout=widgets.Layout(width="100%"))
+                                    self.refresh_button, self.list_box], layout=full_width())
         self.widget.add_class("wb-journal")
         self.refresh()
 
