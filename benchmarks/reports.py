@@ -101,6 +101,16 @@ def outputs(path: Path) -> list[object]:
             for c in nb.cells if c.cell_type == "code"]
 
 
+def work_folder(keep: Path | None, prefix: str) -> Path:
+    """The benchmark's folder (``keep``, or a new temporary one), with Jupyter's and matplotlib's state inside."""
+    work = Path(tempfile.mkdtemp(prefix=prefix)) if keep is None else keep
+    work.mkdir(parents=True, exist_ok=True)
+    for var, sub in (("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "mpl"), ("JUPYTER_RUNTIME_DIR", "runtime")):
+        os.environ[var] = str(work / sub)
+    os.environ["MPLBACKEND"] = "Agg"
+    return work
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--people", type=int, default=100)
@@ -109,11 +119,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--keep", type=Path, default=None, help="Keep the work folder here.")
     args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="wb-bench-")) if args.keep is None else args.keep
-    work.mkdir(parents=True, exist_ok=True)
-    for var, sub in (("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "mpl"), ("JUPYTER_RUNTIME_DIR", "runtime")):
-        os.environ[var] = str(work / sub)
-    os.environ["MPLBACKEND"] = "Agg"
+    work = work_folder(args.keep, "wb-bench-")
     try:
         url = make_cohort(work, args.people)
         os.environ["WORKBOOK_DB_URL"] = url

@@ -17,58 +17,19 @@ Usage: ``python benchmarks/reports_dask.py [--people 200] [--workers 1 2]``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BIN = Path(sys.executable).parent
+
+from benchmarks.reports import make_cohort, work_folder  # noqa: E402
+from tests.dask_support import start_cluster  # noqa: E402
+
 UNTIL = "2026-11-30"  # a fixed period end: every run computes the same pages
-
-
-def start_cluster(work: Path, n_workers: int) -> tuple[str, list[subprocess.Popen[bytes]]]:
-    """A scheduler and ``n_workers`` single-threaded workers on loopback; (address, processes)."""
-    from distributed import Client
-
-    info = work / f"scheduler-{n_workers}.json"
-    common = ["--no-dashboard", "--dashboard-address", "127.0.0.1:0"]
-    procs: list[subprocess.Popen[bytes]] = []
-    log = open(work / f"cluster-{n_workers}.log", "wb")  # noqa: SIM115 - the processes keep it
-    procs.append(subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                   "--scheduler-file", str(info), *common], cwd=work, stdout=log, stderr=log))
-    deadline = time.monotonic() + 60
-    while not (info.exists() and info.read_text().strip()):
-        if time.monotonic() > deadline:
-            raise SystemExit("the scheduler did not start; see " + str(log.name))
-        time.sleep(0.2)
-    address = json.loads(info.read_text())["address"]
-    for i in range(n_workers):
-        procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--nthreads", "1", "--host", "127.0.0.1",
-                                       "--name", f"w{i}", "--local-directory", str(work / f"w{n_workers}-{i}"),
-                                       *common], cwd=work, stdout=log, stderr=log))
-    log.close()
-    with Client(address, timeout=30, set_as_default=False) as client:
-        client.wait_for_workers(n_workers, timeout=120)
-    return address, procs
-
-
-def stop_cluster(procs: list[subprocess.Popen[bytes]]) -> None:
-    """Workers first (they stop their kernels), then the scheduler."""
-    for p in [*procs[1:], procs[0]]:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(5)
 
 
 def timed(label: str, **kw: object) -> float:
@@ -94,14 +55,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--keep", type=Path, default=None, help="Keep the work folder here.")
     args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="wb-bench-dask-")) if args.keep is None else args.keep
-    work.mkdir(parents=True, exist_ok=True)
-    for var, sub in (("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "mpl"), ("JUPYTER_RUNTIME_DIR", "runtime")):
-        os.environ[var] = str(work / sub)
-    os.environ["MPLBACKEND"] = "Agg"
+    work = work_folder(args.keep, "wb-bench-dask-")
     try:
-        from benchmarks.reports import make_cohort
-
         url = make_cohort(work, args.people)
         local: dict[int, float] = {}
         dask: dict[int, float] = {}
@@ -109,14 +64,14 @@ def main() -> None:
         for n in args.workers:
             local[n] = timed(f"local pool, {n} job(s)", jobs=n, executor="local", out_dir=work / f"local-{n}",
                              db_url=url)
-            address, procs = start_cluster(work, n)
+            cluster = start_cluster(work / f"cluster-{n}", n, workers_timeout=120)
             try:
-                dask[n] = timed(f"dask, {n} worker(s)", executor="dask", scheduler=address,
+                dask[n] = timed(f"dask, {n} worker(s)", executor="dask", scheduler=cluster.address,
                                 out_dir=work / f"dask-{n}", db_url=url)
                 warm[n] = timed(f"dask, {n} worker(s), warm (same cluster again)", executor="dask",
-                                scheduler=address, out_dir=work / f"dask-{n}-warm", db_url=url)
+                                scheduler=cluster.address, out_dir=work / f"dask-{n}-warm", db_url=url)
             finally:
-                stop_cluster(procs)
+                cluster.stop(timeout=30)
             print(f"  dask vs local pool at {n}: {local[n] / dask[n]:.2f}x the pool's speed", flush=True)
         base = min(args.workers)
         print(f"\nsummary ({args.people} reports; wall time, reports/s):")

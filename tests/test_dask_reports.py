@@ -10,15 +10,11 @@ unreachable scheduler is one ``Error:`` line and writes nothing.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -35,85 +31,20 @@ from . import test_reports as canary
 from . import test_reports_privacy as privacy
 from .browser_support import free_port
 from .conftest import drop_pg, new_pg_url
+from .dask_support import BIN, Cluster, start_cluster
 
 if not os.environ.get("CI"):  # CI installs the dask extra (Makefile); elsewhere it may be missing
     pytest.importorskip("distributed")
 
 pytestmark = pytest.mark.slow
-BIN = Path(sys.executable).parent
-
-
-@dataclass
-class Cluster:
-    """A scheduler and its workers, as processes this module started."""
-
-    address: str
-    procs: list[subprocess.Popen[bytes]]
-    logs: Path
-    workers: set[str] = field(default_factory=set)
-
-    def kernels(self) -> list[psutil.Process]:
-        """The report kernels running under the workers."""
-        out = []
-        for p in self.procs[1:]:
-            try:
-                kids = psutil.Process(p.pid).children(recursive=True)
-            except psutil.NoSuchProcess:
-                continue
-            out += [k for k in kids if "ipykernel_launcher" in " ".join(k.cmdline())]
-        return out
-
-    def stop(self) -> None:
-        """SIGTERM the workers (they close gracefully), then the scheduler; SIGKILL what is left."""
-        for p in [*self.procs[1:], self.procs[0]]:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(20)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait(5)
-
-
-def _wait_for(pred: object, timeout: float, what: str, logs: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():  # type: ignore[operator]
-            return
-        time.sleep(0.2)
-    dumped = "\n".join(f"--- {f.name}\n{f.read_text()[-2000:]}" for f in sorted(logs.glob("*.log")))
-    raise AssertionError(f"{what} within {timeout} s\n{dumped}")
 
 
 @pytest.fixture(scope="module")
 def cluster(jupyter_env: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """``dask scheduler`` on a free loopback port and two single-threaded ``dask worker`` s."""
-    from distributed import Client
-
-    base = tmp_path_factory.mktemp("dask")
-    info = base / "scheduler.json"
-    env = dict(os.environ)  # with jupyter_env's folders: the workers' kernels use them too
-    common = ["--no-dashboard", "--dashboard-address", "127.0.0.1:0"]
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start(name: str, args: list[str]) -> None:
-        log = open(base / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process below
-        procs.append(subprocess.Popen([str(BIN / "dask"), *args, *common], cwd=base, env=env, stdout=log,
-                                      stderr=subprocess.STDOUT))
-        log.close()
-
-    start("scheduler", ["scheduler", "--host", "127.0.0.1", "--port", "0", "--scheduler-file", str(info)])
-    c = Cluster("", procs, base)
+    # With jupyter_env's folders in the environment: the workers' kernels use them too.
+    c = start_cluster(tmp_path_factory.mktemp("dask"), 2, env=dict(os.environ))
     try:
-        _wait_for(lambda: info.exists() and json.loads(info.read_text() or "{}").get("address"), 30,
-                  "no scheduler address", base)
-        c.address = json.loads(info.read_text())["address"]
-        for i in (1, 2):
-            start(f"worker{i}", ["worker", c.address, "--nthreads", "1", "--nworkers", "1", "--host", "127.0.0.1",
-                                 "--name", f"w{i}", "--local-directory", str(base / f"w{i}")])
-        with Client(c.address, timeout=30, set_as_default=False) as client:
-            client.wait_for_workers(2, timeout=60)
-            c.workers = set(client.scheduler_info()["workers"])
         yield c
     finally:
         c.stop()
