@@ -629,7 +629,8 @@ def warm_pool_class(base: type) -> type:
                 kid = _kernel_of(task)
                 pid = kernel_pid(self.get_kernel(kid)) if kid in self else None
                 try:
-                    sizes.append(psutil.Process(pid).memory_info().rss if pid else 0)
+                    if pid:  # a kernel whose process is unknown does not count as 0 bytes in the average
+                        sizes.append(psutil.Process(pid).memory_info().rss)
                 except psutil.Error:
                     continue
             per = sum(sizes) / len(sizes) if sizes else 0.0
@@ -762,8 +763,11 @@ def prepare_environment(server_url: str = "/") -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the server with Voila's command line (``python -m workbook.server FOLDER --port ...``)."""
-    prepare_environment()
+    """Run the server with Voila's command line (``python -m workbook.server FOLDER --port ...``).
+
+    The kernels' secrets are set in :meth:`WorkbookVoila.init_handlers` (:func:`prepare_environment`),
+    once the server's prefix is known and before any kernel starts.
+    """
     # Tracebacks and full URLs must never reach a log line with a key in it, even before start().
     install_log_redaction()
     WorkbookVoila.launch_instance(argv=argv if argv is not None else sys.argv[1:])
